@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# hybrid: out-of-tree build, install and tests.
+#
+#   make                      build against the running kernel
+#   make KDIR=/path/to/build  build against any configured headers tree
+#   make OBJ=dir KDIR=...     build a copy of the sources in dir
+#   make install              modules_install into /lib/modules/<kver>/updates
+#   make dkms-install         register, build and install with DKMS
+#   make deps                 install what the checks need (Debian 12, root)
+#   make check                every test; ends with "N passed, N failed"
+#   make unit | checkpatch | matrix | dkms-check   one part of make check
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+OBJ ?=
+HYBRID_CACHE ?= /var/cache/hybrid
+export HYBRID_CACHE
+
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+include $(TOP)/selftests/versions.env
+
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(TOP)/dkms.conf)
+SOURCES := Kbuild drivers include
+
+ifeq ($(OBJ),)
+BUILD := $(TOP)
+else
+BUILD := $(abspath $(OBJ))
+endif
+
+.PHONY: all modules clean install dkms-install dkms-remove deps check \
+	unit checkpatch matrix dkms-check
+
+all: modules
+
+modules:
+ifneq ($(OBJ),)
+	@mkdir -p $(BUILD)
+	@cp -a $(addprefix $(TOP)/,$(SOURCES)) $(BUILD)/
+endif
+	$(MAKE) -C $(KDIR) M=$(BUILD) modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(BUILD) clean
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(BUILD) INSTALL_MOD_DIR=updates modules_install
+
+dkms-install:
+	rm -rf /usr/src/hybrid-$(VERSION)
+	mkdir -p /usr/src/hybrid-$(VERSION)
+	cp -a $(addprefix $(TOP)/,$(SOURCES) dkms.conf Makefile LICENSE) \
+		/usr/src/hybrid-$(VERSION)/
+	mkdir -p /usr/src/hybrid-$(VERSION)/selftests
+	cp $(TOP)/selftests/versions.env /usr/src/hybrid-$(VERSION)/selftests/
+	dkms add hybrid/$(VERSION) 2>/dev/null || true
+	dkms build hybrid/$(VERSION)
+	dkms install hybrid/$(VERSION)
+
+dkms-remove:
+	dkms remove hybrid/$(VERSION) --all
+
+deps:
+	$(TOP)/selftests/deps.sh
+
+check:
+	$(TOP)/selftests/check.sh
+
+unit checkpatch matrix dkms-check:
+	$(TOP)/selftests/check.sh $@

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one place where differences between kernel versions are handled.
+ *
+ * Every HAVE_* macro comes from compat/probes.h, which compat/probe.sh
+ * generates at build time by compiling compat/probes/<name>.c against
+ * the target kernel.  Nothing here tests LINUX_VERSION_CODE: a feature
+ * is used if the kernel being built against has it, whatever its
+ * version, so distribution backports are picked up as they are.
+ *
+ * Xen interface constants newer than some kernels' copy of Xen's public
+ * headers are carried here too, each naming the Xen header it is from.
+ */
+#ifndef _HYBRID_COMPAT_H
+#define _HYBRID_COMPAT_H
+
+#include <linux/types.h>
+#include <xen/xen.h>
+#include <asm/xen/events.h>
+#include <asm/xen/cpuid.h>
+
+#include "compat/probes.h"
+
+/* xen/include/public/arch-x86/cpuid.h */
+#ifndef XEN_HVM_CPUID_DOMID_PRESENT
+#define XEN_HVM_CPUID_DOMID_PRESENT	(1u << 4)
+#endif
+#ifndef XEN_HVM_CPUID_EXT_DEST_ID
+#define XEN_HVM_CPUID_EXT_DEST_ID	(1u << 5)
+#endif
+#ifndef XEN_HVM_CPUID_UPCALL_VECTOR
+#define XEN_HVM_CPUID_UPCALL_VECTOR	(1u << 6)
+#endif
+
+/* Does this kernel take its event-channel upcalls on a per-vCPU vector? */
+static inline bool hybrid_percpu_upcall(void)
+{
+#ifdef HAVE_XEN_PERCPU_UPCALL
+	return xen_percpu_upcall;
+#else
+	return false;
+#endif
+}
+
+#endif /* _HYBRID_COMPAT_H */

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hybrid core: binds to a Xen HVM (or PVH) domain at load time, discovers
+ * what the hypervisor offers and publishes it under /sys/hypervisor/hybrid/
+ * for operators and for the capability drivers that load on top of it.
+ *
+ * Anywhere else (bare metal, another hypervisor, a Xen PV domain) loading
+ * fails with -ENODEV and one line saying why.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/kobject.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+
+#include <asm/xen/hypercall.h>
+#include <asm/xen/hypervisor.h>
+
+#include <xen/features.h>
+#include <xen/xen.h>
+#include <xen/xenbus.h>
+#include <xen/interface/version.h>
+#include <xen/hybrid.h>
+
+#include "compat/compat.h"
+#include "hvmfeat.h"
+
+#define HYBRID_DOMID_UNKNOWN	0x7ff4	/* DOMID_INVALID */
+
+static struct hybrid_info info;
+static struct kobject *hybrid_kobj;
+
+const struct hybrid_info *hybrid_info(void)
+{
+	return &info;
+}
+EXPORT_SYMBOL_GPL(hybrid_info);
+
+/* Returns the reason this is no place to bind, or NULL if it is. */
+static const char *hybrid_unsupported(void)
+{
+	if (!xen_domain())
+		return "not running on Xen";
+	if (xen_pv_domain())
+		return "this is a Xen PV domain; hybrid serves HVM and PVH domains";
+	if (!xen_hvm_domain())
+		return "unknown Xen domain type";
+	return NULL;
+}
+
+static void hybrid_discover(void)
+{
+	struct xen_extraversion extra;
+	u32 base, eax, ebx, ecx, edx;
+	unsigned int domid;
+	int version;
+
+	memset(&info, 0, sizeof(info));
+	info.pvh = xen_pvh_domain();
+
+	version = HYPERVISOR_xen_version(XENVER_version, NULL);
+	info.xen_major = version >> 16;
+	info.xen_minor = version & 0xffff;
+	memset(&extra, 0, sizeof(extra));
+	if (HYPERVISOR_xen_version(XENVER_extraversion, &extra) == 0)
+		strscpy(info.xen_extra, extra.extraversion,
+			sizeof(info.xen_extra));
+
+	info.domid = HYBRID_DOMID_UNKNOWN;
+	base = xen_cpuid_base();
+	if (base && cpuid_eax(base) >= base + 4) {
+		info.hvm_leaf = base + 4;
+		cpuid(info.hvm_leaf, &eax, &ebx, &ecx, &edx);
+		info.hvm_flags = eax;
+		if (eax & XEN_HVM_CPUID_DOMID_PRESENT)
+			info.domid = ecx & 0xffff;
+	}
+	if (info.domid == HYBRID_DOMID_UNKNOWN &&
+	    xenbus_scanf(XBT_NIL, "", "domid", "%u", &domid) == 1)
+		info.domid = domid;
+
+	info.hvm_pirqs = xen_feature(XENFEAT_hvm_pirqs);
+	info.callback = hybrid_callback_mode(xen_have_vector_callback,
+					     hybrid_percpu_upcall());
+}
+
+static ssize_t mode_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s\n", info.pvh ? "pvh" : "hvm");
+}
+
+static ssize_t xen_version_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u.%u%s\n", info.xen_major, info.xen_minor,
+			  info.xen_extra);
+}
+
+static ssize_t domid_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%u\n", info.domid);
+}
+
+static ssize_t callback_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%s\n", hybrid_callback_name(info.callback));
+}
+
+static ssize_t hvm_pirqs_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", info.hvm_pirqs);
+}
+
+static ssize_t hvm_cpuid_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	char names[128];
+
+	hybrid_hvm_flags_format(info.hvm_flags, names, sizeof(names));
+	return sysfs_emit(buf, "0x%08x %s\n", info.hvm_flags, names);
+}
+
+static struct kobj_attribute mode_attr = __ATTR_RO(mode);
+static struct kobj_attribute xen_version_attr = __ATTR_RO(xen_version);
+static struct kobj_attribute domid_attr = __ATTR_RO(domid);
+static struct kobj_attribute callback_attr = __ATTR_RO(callback);
+static struct kobj_attribute hvm_pirqs_attr = __ATTR_RO(hvm_pirqs);
+static struct kobj_attribute hvm_cpuid_attr = __ATTR_RO(hvm_cpuid);
+
+static struct attribute *hybrid_attrs[] = {
+	&mode_attr.attr,
+	&xen_version_attr.attr,
+	&domid_attr.attr,
+	&callback_attr.attr,
+	&hvm_pirqs_attr.attr,
+	&hvm_cpuid_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group hybrid_attr_group = {
+	.attrs = hybrid_attrs,
+};
+
+static int __init hybrid_init(void)
+{
+	const char *why;
+	int err;
+
+	why = hybrid_unsupported();
+	if (why) {
+		pr_info("%s, not loading\n", why);
+		return -ENODEV;
+	}
+
+	hybrid_discover();
+
+	hybrid_kobj = kobject_create_and_add("hybrid", hypervisor_kobj);
+	if (!hybrid_kobj)
+		return -ENOMEM;
+
+	err = sysfs_create_group(hybrid_kobj, &hybrid_attr_group);
+	if (err)
+		goto err_kobj;
+
+	pr_info("bound to Xen %u.%u%s %s domain %u, callback %s, hvm_pirqs %d\n",
+		info.xen_major, info.xen_minor, info.xen_extra,
+		info.pvh ? "PVH" : "HVM", info.domid,
+		hybrid_callback_name(info.callback), info.hvm_pirqs);
+	return 0;
+
+err_kobj:
+	kobject_put(hybrid_kobj);
+	return err;
+}
+module_init(hybrid_init);
+
+static void __exit hybrid_exit(void)
+{
+	sysfs_remove_group(hybrid_kobj, &hybrid_attr_group);
+	kobject_put(hybrid_kobj);
+}
+module_exit(hybrid_exit);
+
+/*
+ * Load automatically on Xen HVM guests: the Xen platform PCI device is
+ * there exactly when a domain has a Xen device model.
+ */
+static const struct pci_device_id hybrid_platform_ids[] = {
+	{ PCI_DEVICE(0x5853, 0x0001) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, hybrid_platform_ids);
+
+MODULE_DESCRIPTION("Hybrid HVM: paravirtual services for Xen HVM guests");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Interface of the hybrid core module (hybrid.ko) to the capability
+ * drivers that load on top of it.
+ */
+#ifndef _XEN_HYBRID_H
+#define _XEN_HYBRID_H
+
+#include <linux/types.h>
+
+/* How the kernel receives event-channel upcalls from Xen. */
+enum hybrid_callback {
+	HYBRID_CALLBACK_INTX,		/* platform PCI device's INTx line */
+	HYBRID_CALLBACK_VECTOR,		/* one global callback vector */
+	HYBRID_CALLBACK_PERCPU_VECTOR,	/* per-vCPU upcall vector, LAPIC EOI */
+};
+
+/* What the hypervisor offers this domain, discovered at load time. */
+struct hybrid_info {
+	bool pvh;			/* PVH rather than HVM with a device model */
+	u16 domid;
+	u16 xen_major;
+	u16 xen_minor;
+	char xen_extra[16];		/* XENVER_extraversion, NUL-terminated */
+	u32 hvm_leaf;			/* CPUID leaf of Xen's HVM flags (0 if none) */
+	u32 hvm_flags;			/* EAX of that leaf: XEN_HVM_CPUID_* */
+	bool hvm_pirqs;			/* XENFEAT_hvm_pirqs */
+	enum hybrid_callback callback;
+};
+
+const struct hybrid_info *hybrid_info(void);
+
+#endif /* _XEN_HYBRID_H */
