@@ -14,7 +14,10 @@
 #ifndef _HYBRID_COMPAT_H
 #define _HYBRID_COMPAT_H
 
+#include <linux/bits.h>
+#include <linux/irqflags.h>
 #include <linux/types.h>
+#include <asm/ptrace.h>
 #include <xen/xen.h>
 #include <asm/xen/events.h>
 #include <asm/xen/cpuid.h>
@@ -23,13 +26,13 @@
 
 /* xen/include/public/arch-x86/cpuid.h */
 #ifndef XEN_HVM_CPUID_DOMID_PRESENT
-#define XEN_HVM_CPUID_DOMID_PRESENT	(1u << 4)
+#define XEN_HVM_CPUID_DOMID_PRESENT	BIT(4)
 #endif
 #ifndef XEN_HVM_CPUID_EXT_DEST_ID
-#define XEN_HVM_CPUID_EXT_DEST_ID	(1u << 5)
+#define XEN_HVM_CPUID_EXT_DEST_ID	BIT(5)
 #endif
 #ifndef XEN_HVM_CPUID_UPCALL_VECTOR
-#define XEN_HVM_CPUID_UPCALL_VECTOR	(1u << 6)
+#define XEN_HVM_CPUID_UPCALL_VECTOR	BIT(6)
 #endif
 
 /* Does this kernel take its event-channel upcalls on a per-vCPU vector? */

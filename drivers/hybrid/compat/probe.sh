@@ -4,8 +4,10 @@
 # probe.sh OUT CC [CFLAGS...] -- PROBE.c...
 #
 # Compiles each probe with the kernel's own compiler and flags and writes
-# OUT with one "#define HAVE_<NAME> 1" for every probe that compiled
-# without a warning.  A trivial program must compile first, so that a
+# OUT with one "#define HAVE_<NAME> 1" for every probe that compiled.
+# Only the diagnostics that mean "no such interface" are made errors
+# (undeclared function, wrong argument or pointer types), so that warning
+# options such as W=1 cannot change the answers.  A trivial program must compile first, so that a
 # broken toolchain or headers tree fails the build instead of silently
 # reporting every feature as missing.  Each probe's compiler output is
 # kept in OUT's directory as probe-logs/NAME.log, to see why one failed.
@@ -24,7 +26,9 @@ tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
 run() { # NAME SOURCE
-	eval "$cc" -Werror -c "\"$2\"" -o "\"$tmp/$1.o\"" >"$tmp/$1.log" 2>&1
+	eval "$cc" -Werror=implicit-function-declaration \
+		-Werror=incompatible-pointer-types -Werror=int-conversion \
+		-Werror=implicit-int -c "\"$2\"" -o "\"$tmp/$1.o\"" >"$tmp/$1.log" 2>&1
 }
 
 printf '#include <linux/module.h>\n' >"$tmp/sanity.c"

@@ -4,7 +4,9 @@
  * per-vCPU vector (HVMOP_set_evtchn_upcall_vector); v6.2, backported to
  * 6.1.y.
  */
+#include <linux/irqflags.h>
 #include <linux/types.h>
+#include <asm/ptrace.h>
 #include <xen/xen.h>
 #include <asm/xen/events.h>
 
