@@ -1,0 +1,144 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh [PART...]: runs the project's tests, all parts by default.
+#
+# Each part writes TAP to build/check/PART.tap.  The last line printed is
+# "N passed, N failed" over every part; the exit status is non-zero if
+# anything failed.  Parts:
+#   unit        user-space unit tests (kselftest harness)
+#   checkpatch  checkpatch.pl --strict on every C source and header
+#   matrix      the modules for every pinned kernel, W=1 C=1, no warnings
+#   dkms-check  dkms build on 6.1 and 6.12; refusal of a kernel without Xen
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/selftests/versions.env"
+out=$top/build/check
+parts=("$@")
+[ ${#parts[@]} -gt 0 ] || parts=(unit checkpatch matrix dkms-check)
+
+matrix_kernels="$DEB12_KABI-amd64 $DEB12_KABI-cloud-amd64 $DEB12_612_KABI-amd64 $DEB13_KABI-amd64"
+
+tap() { # STATUS(0=ok) DESCRIPTION
+	if [ "$1" -eq 0 ]; then
+		echo "ok - $2"
+	else
+		echo "not ok - $2"
+	fi
+}
+
+sources() {
+	(cd "$top" && git ls-files --cached --others --exclude-standard -- '*.c' '*.h' 2>/dev/null) ||
+		(cd "$top" && find drivers include selftests tools -name '*.[ch]')
+}
+
+part_unit() {
+	local ksft bin src rc
+	ksft=$("$top/selftests/build/linux-source.sh")/tools/testing/selftests || {
+		tap 1 "unit: kselftest harness available"
+		return
+	}
+	mkdir -p "$out/unit"
+	for src in "$top"/selftests/unit/*_test.c; do
+		bin=$out/unit/$(basename "$src" .c)
+		if ! gcc -std=gnu11 -O2 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
+			-Werror \
+			-D_GNU_SOURCE \
+			-I"$top/selftests/unit/shim" -I"$top/include" \
+			-I"$top/drivers/hybrid" -I"$ksft" \
+			-o "$bin" "$src" "$top/drivers/hybrid/hvmfeat.c" \
+			>"$bin.log" 2>&1; then
+			cat "$bin.log" >&2
+			tap 1 "unit: build $(basename "$src")"
+			continue
+		fi
+		"$bin" >"$bin.out" 2>&1
+		rc=$?
+		sed -n 's/^\(ok\|not ok\) [0-9]* /\1 - unit: /p' "$bin.out"
+		if [ $rc -ne 0 ]; then
+			grep '^#' "$bin.out" >&2
+			grep -q '^not ok' "$bin.out" ||
+				tap 1 "unit: $(basename "$bin") exited with $rc"
+		fi
+	done
+}
+
+part_checkpatch() {
+	local cp f
+	cp=$("$top/selftests/build/linux-source.sh")/scripts/checkpatch.pl || {
+		tap 1 "checkpatch: checkpatch.pl available"
+		return
+	}
+	while read -r f; do
+		if (cd "$top" && perl "$cp" --strict --no-tree --quiet \
+			--show-types -f "$f") >"$out/checkpatch.log" 2>&1; then
+			tap 0 "checkpatch: $f"
+		else
+			cat "$out/checkpatch.log" >&2
+			tap 1 "checkpatch: $f"
+		fi
+	done < <(sources)
+}
+
+part_matrix() {
+	local k dir rc
+	for k in $matrix_kernels; do
+		dir=$out/matrix/$k
+		rm -rf "$dir"
+		"$top/selftests/build/module.sh" "$k" "$dir" W=1 C=1 \
+			>"$out/matrix-$k.log" 2>&1
+		rc=$?
+		if [ $rc -eq 0 ] && grep -qiE 'warning|error' "$dir/build.log"; then
+			rc=1
+		fi
+		if [ $rc -eq 0 ] && [ ! -f "$dir/hybrid.ko" ]; then
+			rc=1
+		fi
+		[ $rc -eq 0 ] || cat "$out/matrix-$k.log" "$dir/build.log" >&2
+		tap $rc "matrix: $k builds with W=1 C=1, no warnings"
+		check_probes "$k" "$dir"
+	done
+}
+
+# The probes must find what the kernel has: selftests/build/probes-absent
+# lists the only negatives expected.
+check_probes() { # KERNEL DIR
+	local k=$1 dir=$2 p name macro rc=0
+	for p in "$top"/drivers/hybrid/compat/probes/*.c; do
+		name=$(basename "$p" .c)
+		macro=HAVE_$(echo "$name" | tr '[:lower:]-' '[:upper:]_')
+		if grep -q "^$k $name\$" "$top/selftests/build/probes-absent"; then
+			! grep -q "^#define $macro " "$dir/probes.h" 2>/dev/null || {
+				echo "$k: $macro found, expected absent" >&2; rc=1; }
+		else
+			grep -q "^#define $macro " "$dir/probes.h" 2>/dev/null || {
+				echo "$k: $macro not found" >&2; rc=1; }
+		fi
+	done
+	[ $rc -eq 0 ] || cat "$dir"/probe-logs/*.log >&2 2>/dev/null
+	tap $rc "matrix: $k compat probes give the expected answers"
+}
+
+part_dkms-check() {
+	"$top/selftests/build/dkms-check.sh"
+}
+
+mkdir -p "$out"
+for p in "${parts[@]}"; do
+	if ! declare -F "part_$p" >/dev/null; then
+		echo "check.sh: unknown part '$p'" >&2
+		exit 2
+	fi
+	echo "# $p"
+	"part_$p" 2> >(sed 's/^/# /' >&2) | tee "$out/$p.tap"
+done
+
+passed=0
+failed=0
+for p in "${parts[@]}"; do
+	passed=$((passed + $(grep -c '^ok ' "$out/$p.tap")))
+	failed=$((failed + $(grep -c '^not ok ' "$out/$p.tap")))
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
