@@ -48,6 +48,7 @@ part_unit() {
 			-I"$top/selftests/unit/shim" -I"$top/include" \
 			-I"$top/drivers/hybrid" -I"$ksft" \
 			-o "$bin" "$src" "$top/drivers/hybrid/hvmfeat.c" \
+			"$top/drivers/hybrid/migrate-proto.c" \
 			>"$bin.log" 2>&1; then
 			cat "$bin.log" >&2
 			tap 1 "unit: build $(basename "$src")"
@@ -92,7 +93,8 @@ part_matrix() {
 		if [ $rc -eq 0 ] && grep -qiE 'warning|error' "$dir/build.log"; then
 			rc=1
 		fi
-		if [ $rc -eq 0 ] && [ ! -f "$dir/hybrid.ko" ]; then
+		if [ $rc -eq 0 ] && { [ ! -f "$dir/hybrid.ko" ] ||
+				      [ ! -f "$dir/hybrid-migrate.ko" ]; }; then
 			rc=1
 		fi
 		[ $rc -eq 0 ] || cat "$out/matrix-$k.log" "$dir/build.log" >&2

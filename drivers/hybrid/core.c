@@ -13,6 +13,7 @@
 #include <linux/kernel.h>
 #include <linux/kobject.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -31,14 +32,9 @@
 
 #define HYBRID_DOMID_UNKNOWN	0x7ff4	/* DOMID_INVALID */
 
+static DEFINE_MUTEX(info_lock);	/* protects info */
 static struct hybrid_info info;
 static struct kobject *hybrid_kobj;
-
-const struct hybrid_info *hybrid_info(void)
-{
-	return &info;
-}
-EXPORT_SYMBOL_GPL(hybrid_info);
 
 /* Returns the reason this is no place to bind, or NULL if it is. */
 static const char *hybrid_unsupported(void)
@@ -52,80 +48,130 @@ static const char *hybrid_unsupported(void)
 	return NULL;
 }
 
-static void hybrid_discover(void)
+/*
+ * Asks the hypervisor what it offers.  Runs at load and after every resume:
+ * a restored or migrated domain may find another Xen and another domid.
+ */
+static void hybrid_discover(struct hybrid_info *hi)
 {
 	struct xen_extraversion extra;
 	u32 base, eax, ebx, ecx, edx;
 	unsigned int domid;
 	int version;
 
-	memset(&info, 0, sizeof(info));
-	info.pvh = xen_pvh_domain();
+	memset(hi, 0, sizeof(*hi));
+	hi->pvh = xen_pvh_domain();
 
 	version = HYPERVISOR_xen_version(XENVER_version, NULL);
-	info.xen_major = version >> 16;
-	info.xen_minor = version & 0xffff;
+	hi->xen_major = version >> 16;
+	hi->xen_minor = version & 0xffff;
 	memset(&extra, 0, sizeof(extra));
 	if (HYPERVISOR_xen_version(XENVER_extraversion, &extra) == 0)
-		strscpy(info.xen_extra, extra.extraversion,
-			sizeof(info.xen_extra));
+		strscpy(hi->xen_extra, extra.extraversion,
+			sizeof(hi->xen_extra));
 
-	info.domid = HYBRID_DOMID_UNKNOWN;
+	hi->domid = HYBRID_DOMID_UNKNOWN;
 	base = xen_cpuid_base();
 	if (base && cpuid_eax(base) >= base + 4) {
-		info.hvm_leaf = base + 4;
-		cpuid(info.hvm_leaf, &eax, &ebx, &ecx, &edx);
-		info.hvm_flags = eax;
+		hi->hvm_leaf = base + 4;
+		cpuid(hi->hvm_leaf, &eax, &ebx, &ecx, &edx);
+		hi->hvm_flags = eax;
 		if (eax & XEN_HVM_CPUID_DOMID_PRESENT)
-			info.domid = ecx & 0xffff;
+			hi->domid = ecx & 0xffff;
 	}
-	if (info.domid == HYBRID_DOMID_UNKNOWN &&
+	if (hi->domid == HYBRID_DOMID_UNKNOWN &&
 	    xenbus_scanf(XBT_NIL, "", "domid", "%u", &domid) == 1)
-		info.domid = domid;
+		hi->domid = domid;
 
-	info.hvm_pirqs = xen_feature(XENFEAT_hvm_pirqs);
-	info.callback = hybrid_callback_mode(xen_have_vector_callback,
-					     hybrid_percpu_upcall());
+	hi->hvm_pirqs = xen_feature(XENFEAT_hvm_pirqs);
+	hi->callback = hybrid_callback_mode(xen_have_vector_callback,
+					    hybrid_percpu_upcall());
 }
+
+/**
+ * hybrid_get_info - what the hypervisor offers, as last discovered
+ * @hi: filled with a copy
+ */
+void hybrid_get_info(struct hybrid_info *hi)
+{
+	mutex_lock(&info_lock);
+	*hi = info;
+	mutex_unlock(&info_lock);
+}
+EXPORT_SYMBOL_GPL(hybrid_get_info);
+
+/**
+ * hybrid_refresh_info - discover again, after the domain resumed
+ * @before: filled with what was known until now
+ * @after: filled with what is true now
+ *
+ * Sleeps (xenstore may be asked).
+ */
+void hybrid_refresh_info(struct hybrid_info *before, struct hybrid_info *after)
+{
+	hybrid_discover(after);
+	mutex_lock(&info_lock);
+	*before = info;
+	info = *after;
+	mutex_unlock(&info_lock);
+}
+EXPORT_SYMBOL_GPL(hybrid_refresh_info);
 
 static ssize_t mode_show(struct kobject *kobj, struct kobj_attribute *attr,
 			 char *buf)
 {
-	return sysfs_emit(buf, "%s\n", info.pvh ? "pvh" : "hvm");
+	struct hybrid_info hi;
+
+	hybrid_get_info(&hi);
+	return sysfs_emit(buf, "%s\n", hi.pvh ? "pvh" : "hvm");
 }
 
 static ssize_t xen_version_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%u.%u%s\n", info.xen_major, info.xen_minor,
-			  info.xen_extra);
+	struct hybrid_info hi;
+
+	hybrid_get_info(&hi);
+	return sysfs_emit(buf, "%u.%u%s\n", hi.xen_major, hi.xen_minor,
+			  hi.xen_extra);
 }
 
 static ssize_t domid_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
-	return sysfs_emit(buf, "%u\n", info.domid);
+	struct hybrid_info hi;
+
+	hybrid_get_info(&hi);
+	return sysfs_emit(buf, "%u\n", hi.domid);
 }
 
 static ssize_t callback_show(struct kobject *kobj, struct kobj_attribute *attr,
 			     char *buf)
 {
-	return sysfs_emit(buf, "%s\n", hybrid_callback_name(info.callback));
+	struct hybrid_info hi;
+
+	hybrid_get_info(&hi);
+	return sysfs_emit(buf, "%s\n", hybrid_callback_name(hi.callback));
 }
 
 static ssize_t hvm_pirqs_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%d\n", info.hvm_pirqs);
+	struct hybrid_info hi;
+
+	hybrid_get_info(&hi);
+	return sysfs_emit(buf, "%d\n", hi.hvm_pirqs);
 }
 
 static ssize_t hvm_cpuid_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
 {
+	struct hybrid_info hi;
 	char names[128];
 
-	hybrid_hvm_flags_format(info.hvm_flags, names, sizeof(names));
-	return sysfs_emit(buf, "0x%08x %s\n", info.hvm_flags, names);
+	hybrid_get_info(&hi);
+	hybrid_hvm_flags_format(hi.hvm_flags, names, sizeof(names));
+	return sysfs_emit(buf, "0x%08x %s\n", hi.hvm_flags, names);
 }
 
 static struct kobj_attribute mode_attr = __ATTR_RO(mode);
@@ -160,7 +206,7 @@ static int __init hybrid_init(void)
 		return -ENODEV;
 	}
 
-	hybrid_discover();
+	hybrid_discover(&info);
 
 	hybrid_kobj = kobject_create_and_add("hybrid", hypervisor_kobj);
 	if (!hybrid_kobj)

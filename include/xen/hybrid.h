@@ -28,6 +28,7 @@ struct hybrid_info {
 	enum hybrid_callback callback;
 };
 
-const struct hybrid_info *hybrid_info(void);
+void hybrid_get_info(struct hybrid_info *info);
+void hybrid_refresh_info(struct hybrid_info *before, struct hybrid_info *after);
 
 #endif /* _XEN_HYBRID_H */

@@ -16,6 +16,7 @@
 
 #include <linux/bits.h>
 #include <linux/irqflags.h>
+#include <linux/mm.h>
 #include <linux/types.h>
 #include <asm/ptrace.h>
 #include <xen/xen.h>
@@ -42,6 +43,17 @@ static inline bool hybrid_percpu_upcall(void)
 	return xen_percpu_upcall;
 #else
 	return false;
+#endif
+}
+
+/* vm_flags became read-only with accessors in v6.3. */
+static inline void hybrid_vm_flags_mod(struct vm_area_struct *vma,
+				       vm_flags_t set, vm_flags_t clear)
+{
+#ifdef HAVE_VM_FLAGS_MOD
+	vm_flags_mod(vma, set, clear);
+#else
+	vma->vm_flags = (vma->vm_flags | set) & ~clear;
 #endif
 }
 

@@ -8,6 +8,7 @@
 #include <linux/types.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define U64_MAX ((u64)~0ULL)
 
 /* As the kernel's: returns what was written, never what would have been. */
 static inline
