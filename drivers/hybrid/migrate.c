@@ -29,6 +29,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/pci.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -850,6 +851,13 @@ static void __exit hm_exit(void)
 	free_page((unsigned long)hm.page);
 }
 module_exit(hm_exit);
+
+/* Load with the core on Xen HVM guests: see hybrid_platform_ids in core.c. */
+static const struct pci_device_id hm_platform_ids[] = {
+	{ PCI_DEVICE(0x5853, 0x0001) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, hm_platform_ids);
 
 MODULE_DESCRIPTION("Hybrid HVM: live-migration notices for applications");
 MODULE_LICENSE("GPL");
