@@ -50,13 +50,13 @@ int main(int argc, char **argv)
 	const char *dev = "/dev/hybrid-migrate";
 
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--no-ack"))
+		if (!strcmp(argv[i], "--no-ack")) {
 			do_ack = 0;
-		else if (!strcmp(argv[i], "--count") && i + 1 < argc)
+		} else if (!strcmp(argv[i], "--count") && i + 1 < argc) {
 			count = atoi(argv[++i]);
-		else if (!strcmp(argv[i], "--device") && i + 1 < argc)
+		} else if (!strcmp(argv[i], "--device") && i + 1 < argc) {
 			dev = argv[++i];
-		else {
+		} else {
 			fprintf(stderr, "usage: hm_agent [--no-ack] [--count N] [--device PATH]\n");
 			return 2;
 		}
@@ -107,13 +107,15 @@ int main(int argc, char **argv)
 			break;
 		case HYBRID_EV_COMPLETE:
 			completes++;
-			printf(" id=%llu changes=0x%x cflags=0x%x domid=%u->%u tsc_khz=%u->%u xen=0x%x->0x%x latency_us=%llu\n",
+			printf(" id=%llu changes=0x%x cflags=0x%x",
 			       (unsigned long long)ev.complete.migration_id,
-			       ev.complete.changes, ev.complete.flags,
+			       ev.complete.changes, ev.complete.flags);
+			printf(" domid=%u->%u tsc_khz=%u->%u xen=0x%x->0x%x",
 			       ev.complete.old_domid, ev.complete.new_domid,
 			       ev.complete.old_tsc_khz, ev.complete.new_tsc_khz,
 			       ev.complete.old_xen_version,
-			       ev.complete.new_xen_version,
+			       ev.complete.new_xen_version);
+			printf(" latency_us=%llu\n",
 			       (t - ev.complete.resume_ns) / 1000);
 			break;
 		case HYBRID_EV_LOST:

@@ -31,8 +31,16 @@
 #define PARAMS		"/sys/module/hybrid_migrate/parameters/"
 #define EV_SIZE		sizeof(struct hybrid_migrate_event)
 
-/* An address nothing is mapped at, hidden from the compiler's checks. */
-static void * volatile bad_ptr = (void *)8;
+/* An address the process may not touch: a PROT_NONE page. */
+static void *no_access(void)
+{
+	static void *p;
+
+	if (!p)
+		p = mmap(NULL, sysconf(_SC_PAGESIZE), PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p;
+}
 
 /* Migration ids unique across tests (each test runs in its own process). */
 static unsigned long long new_id(void)
@@ -176,7 +184,7 @@ TEST(bad_reads)
 
 	ASSERT_EQ(0, inject("prepare %llu 60000", id));
 	/* A fault loses nothing: the record is still there afterwards. */
-	EXPECT_EQ(-1, read(fd, bad_ptr, EV_SIZE));
+	EXPECT_EQ(-1, read(fd, no_access(), EV_SIZE));
 	EXPECT_EQ(EFAULT, errno);
 	/* A buffer for one and a half records gets exactly one. */
 	EXPECT_EQ(EV_SIZE, read(fd, ev, EV_SIZE + EV_SIZE / 2));
@@ -207,7 +215,7 @@ TEST(bad_writes)
 	a.type = 7;
 	EXPECT_EQ(-1, write(w, &a, sizeof(a)));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, write(w, bad_ptr, sizeof(a)));
+	EXPECT_EQ(-1, write(w, no_access(), sizeof(a)));
 	EXPECT_EQ(EFAULT, errno);
 	/* Acks of sequence numbers that are no pending PREPARE */
 	EXPECT_EQ(-ENOENT, ack(w, 0));
@@ -227,13 +235,13 @@ TEST(bad_ioctls)
 	EXPECT_EQ(ENOTTY, errno);
 	EXPECT_EQ(-1, ioctl(r, 0));
 	EXPECT_EQ(ENOTTY, errno);
-	EXPECT_EQ(-1, ioctl(r, HYBRID_MIGRATE_IOC_GET_INFO, bad_ptr));
+	EXPECT_EQ(-1, ioctl(r, HYBRID_MIGRATE_IOC_GET_INFO, no_access()));
 	EXPECT_EQ(EFAULT, errno);
-	EXPECT_EQ(-1, ioctl(r, HYBRID_MIGRATE_IOC_GET_CPU, bad_ptr));
+	EXPECT_EQ(-1, ioctl(r, HYBRID_MIGRATE_IOC_GET_CPU, no_access()));
 	EXPECT_EQ(EFAULT, errno);
 	EXPECT_EQ(-1, ioctl(r, HYBRID_MIGRATE_IOC_ACK, &seq));
 	EXPECT_EQ(EBADF, errno);
-	EXPECT_EQ(-1, ioctl(w, HYBRID_MIGRATE_IOC_ACK, bad_ptr));
+	EXPECT_EQ(-1, ioctl(w, HYBRID_MIGRATE_IOC_ACK, no_access()));
 	EXPECT_EQ(EFAULT, errno);
 	EXPECT_EQ(-1, ioctl(w, HYBRID_MIGRATE_IOC_ACK, &seq));
 	EXPECT_EQ(ENOENT, errno);
