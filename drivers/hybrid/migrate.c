@@ -840,9 +840,12 @@ static void __exit hm_exit(void)
 	cancel_work_sync(&hm_resume_work);
 	cancel_delayed_work_sync(&hm_timeout_work);
 
-	/* Tell a host waiting for our answer not to wait any longer. */
+	/*
+	 * Tell a host that announced a migration that nobody here listens
+	 * any more: it need not wait for our answer, nor for a resume report.
+	 */
 	mutex_lock(&hm.lock);
-	if (hm.state == HYBRID_STATE_PREPARING)
+	if (hm.state != HYBRID_STATE_IDLE)
 		hm_respond("%llu withdrawn %u %u", hm.id, hm.acked, hm.ackers);
 	hm.dying = true;
 	mutex_unlock(&hm.lock);

@@ -5,9 +5,11 @@
  *
  *   HMEV seq=N type=PREPARE gen=G id=ID ... latency_us=L
  *
- * acknowledging each PREPARE unless --no-ack.  For COMPLETE, latency_us is
- * the time from the kernel's resume to this program having the record.
- * With --count N it exits after N COMPLETE records.
+ * acknowledging each PREPARE.  --no-ack opens the device read-only (an
+ * observer); --hold opens it for writing but never acknowledges (an
+ * application that holds a migration up).  For COMPLETE, latency_us is the
+ * time from the kernel's resume to this program having the record.  With
+ * --count N it exits after N COMPLETE records.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -46,28 +48,31 @@ static unsigned long long now_ns(void)
 int main(int argc, char **argv)
 {
 	struct hybrid_migrate_event ev;
-	int i, fd, do_ack = 1, count = -1, completes = 0;
+	int i, fd, do_ack = 1, writer = 1, count = -1, completes = 0;
 	const char *dev = "/dev/hybrid-migrate";
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--no-ack")) {
+			do_ack = 0;
+			writer = 0;
+		} else if (!strcmp(argv[i], "--hold")) {
 			do_ack = 0;
 		} else if (!strcmp(argv[i], "--count") && i + 1 < argc) {
 			count = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--device") && i + 1 < argc) {
 			dev = argv[++i];
 		} else {
-			fprintf(stderr, "usage: hm_agent [--no-ack] [--count N] [--device PATH]\n");
+			fprintf(stderr, "usage: hm_agent [--no-ack|--hold] [--count N] [--device PATH]\n");
 			return 2;
 		}
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	fd = open(dev, do_ack ? O_RDWR : O_RDONLY);
+	fd = open(dev, writer ? O_RDWR : O_RDONLY);
 	if (fd < 0) {
 		fprintf(stderr, "hm_agent: %s: %s\n", dev, strerror(errno));
 		return 1;
 	}
-	printf("HMAGENT ready ack=%d\n", do_ack);
+	printf("HMAGENT ready ack=%d writer=%d\n", do_ack, writer);
 
 	while (count < 0 || completes < count) {
 		ssize_t n = read(fd, &ev, sizeof(ev));

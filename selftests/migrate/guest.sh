@@ -1,0 +1,141 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# Guest side of the hybrid-migrate tests (busybox ash), sourced by the rig's
+# guest init after the core tests, with the rig's TAP helpers loaded.
+#
+#   migrate_guest_tests   load hybrid-migrate.ko, run migrate_test, unload
+#                         and reload it with a PREPARE pending, then start
+#                         the event agents the dom0 scenarios read
+#   migrate_agent_cmd     the guest agent's "hm ..." commands:
+#       hm log K          event lines of agent A after line K, '|'-joined,
+#                         at most 8, then " lines=NEXT total=TOTAL"
+#       hm hold | unhold  start / kill an agent that opens the device for
+#                         writing and never acknowledges
+#       hm info           generation and state, from GET_INFO via the page
+
+MKO=/rig/hybrid-migrate.ko
+HMDIR=/tmp/hm
+HM_BAD='WARNING:|BUG:|Oops|Call Trace|general protection|RIP: |UBSAN|KASAN|kernel BUG'
+
+migrate_loaded() { grep -q '^hybrid_migrate ' /proc/modules; }
+
+migrate_guest_tests() {
+	mkdir -p "$HMDIR"
+	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+	hm_mark=$(dmesg | wc -l)
+
+	out=$(modload "$MKO" 2>&1)
+	is "$out" "modload: ok" "migrate: hybrid-migrate.ko loads"
+	check "migrate: /dev/hybrid-migrate exists" test -c /dev/hybrid-migrate
+	is "$(stat -c %a /dev/hybrid-migrate 2>/dev/null)" 644 \
+		"migrate: the node is mode 0644 (anyone reads, root acks)"
+	is "$(xsc read data/hybrid-migrate/version 2>&1)" 1 \
+		"migrate: data/hybrid-migrate/version is 1 in xenstore"
+
+	# The device tests; their TAP is merged in.
+	/rig/migrate_test >"$HMDIR/migrate_test.out" 2>&1
+	rc=$?
+	while IFS= read -r l; do
+		case $l in
+		"ok "* | "not ok "*)
+			_tap_out "$(echo "$l" | sed -E 's/^(not ok|ok) [0-9]+ /\1 - migrate: device: /')" ;;
+		"#"*) _tap_out "$l" ;;
+		esac
+	done <"$HMDIR/migrate_test.out"
+	is "$rc" 0 "migrate: migrate_test exited 0"
+
+	# Unload with a PREPARE pending (no file open): clean, host told.
+	id=$(( $(date +%s) * 1000 + 1 ))
+	echo "prepare $id 60000" >/sys/kernel/debug/hybrid-migrate/inject
+	hold_then_unload "$id"
+
+	# Unload refused while a reader is blocked in read(); it stays usable.
+	/rig/hm_agent --no-ack >"$HMDIR/blocked.log" 2>&1 &
+	bpid=$!
+	wait_for 10 grep -q 'HMAGENT ready' "$HMDIR/blocked.log"
+	if rmmod hybrid_migrate 2>/dev/null; then
+		not_ok "migrate: rmmod refused while a reader is blocked"
+		modload "$MKO" >/dev/null 2>&1
+	else
+		ok "migrate: rmmod refused while a reader is blocked"
+	fi
+	id=$(( id + 1 ))
+	echo "prepare $id 60000" >/sys/kernel/debug/hybrid-migrate/inject
+	echo "abort $id" >/sys/kernel/debug/hybrid-migrate/inject
+	if wait_for 10 grep -q "type=ABORT.* id=$id" "$HMDIR/blocked.log"; then
+		ok "migrate: the blocked reader still gets events"
+	else
+		not_ok "migrate: the blocked reader still gets events"
+		diag "$(cat "$HMDIR/blocked.log")"
+	fi
+	kill "$bpid"
+	wait "$bpid" 2>/dev/null
+	if rmmod hybrid_migrate && modload "$MKO" >/dev/null 2>&1; then
+		ok "migrate: unload and reload once the reader is gone"
+	else
+		not_ok "migrate: unload and reload once the reader is gone"
+	fi
+
+	bad=$(dmesg | tail -n +"$((hm_mark + 1))" | grep -E "$HM_BAD")
+	if [ -z "$bad" ]; then
+		ok "migrate: no WARNING/BUG/Oops in dmesg"
+	else
+		not_ok "migrate: no WARNING/BUG/Oops in dmesg"
+		diag "$bad"
+	fi
+
+	# Agent A acknowledges every PREPARE; dom0 reads what it saw.
+	/rig/hm_agent >"$HMDIR/A.log" 2>&1 &
+	if wait_for 10 grep -q 'HMAGENT ready' "$HMDIR/A.log"; then
+		ok "migrate: event agent started"
+	else
+		not_ok "migrate: event agent started"
+	fi
+}
+
+# The host's answer to the PREPARE injected before an unload.
+hold_then_unload() {
+	if rmmod hybrid_migrate; then
+		ok "migrate: unload with a PREPARE pending"
+	else
+		not_ok "migrate: unload with a PREPARE pending"
+	fi
+	is "$(xsc read data/hybrid-migrate/response 2>&1)" "$1 withdrawn 0 0" \
+		"migrate: the host is told 'withdrawn' on unload"
+	if xsc read data/hybrid-migrate/version >/dev/null 2>&1; then
+		not_ok "migrate: data/hybrid-migrate/version removed on unload"
+	else
+		ok "migrate: data/hybrid-migrate/version removed on unload"
+	fi
+	out=$(modload "$MKO" 2>&1)
+	is "$out" "modload: ok" "migrate: hybrid-migrate.ko loads again"
+}
+
+migrate_agent_cmd() {
+	case ${1:-} in
+	log)
+		# At most 8 lines a call, to stay well inside xenstore's 4 KiB.
+		_from=${2:-0}
+		tail -n +"$(( _from + 1 ))" "$HMDIR/A.log" | head -n 8 >"$HMDIR/chunk"
+		grep -E '^HM(EV|ACK|AGENT)' "$HMDIR/chunk" | tr '\n' '|'
+		echo " lines=$(( _from + $(wc -l <"$HMDIR/chunk") )) total=$(wc -l <"$HMDIR/A.log")"
+		;;
+	hold)
+		/rig/hm_agent --hold >"$HMDIR/hold.log" 2>&1 &
+		echo $! >"$HMDIR/hold.pid"
+		if wait_for 10 grep -q 'HMAGENT ready' "$HMDIR/hold.log"; then
+			echo held
+		else
+			echo hold-failed
+		fi
+		;;
+	unhold)
+		kill "$(cat "$HMDIR/hold.pid")" 2>/dev/null && echo released ||
+			echo not-held
+		;;
+	*)
+		echo "unknown-hm-command"
+		;;
+	esac
+}
