@@ -9,7 +9,9 @@
 #   make dkms-install         register, build and install with DKMS
 #   make deps                 install what the checks need (Debian 12, root)
 #   make check                every test; ends with "N passed, N failed"
-#   make unit | checkpatch | matrix | dkms-check   one part of make check
+#   make unit | checkpatch | matrix | dkms-check | rig   one part of it
+#   make rig PROFILE=xen417 SCENARIO=migrate   one profile, one scenario
+#   make demo                 boot a Xen HVM guest and show hybrid at work
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 OBJ ?=
@@ -29,7 +31,7 @@ BUILD := $(abspath $(OBJ))
 endif
 
 .PHONY: all modules clean install dkms-install dkms-remove deps check \
-	unit checkpatch matrix dkms-check
+	unit checkpatch matrix dkms-check rig demo
 
 all: modules
 
@@ -66,5 +68,8 @@ deps:
 check:
 	$(TOP)/selftests/check.sh
 
-unit checkpatch matrix dkms-check:
-	$(TOP)/selftests/check.sh $@
+unit checkpatch matrix dkms-check rig:
+	PROFILE="$(PROFILE)" SCENARIO="$(SCENARIO)" $(TOP)/selftests/check.sh $@
+
+demo:
+	$(TOP)/selftests/rig/demo.sh

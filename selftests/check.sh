@@ -10,13 +10,16 @@
 #   checkpatch  checkpatch.pl --strict on every C source and header
 #   matrix      the modules for every pinned kernel, W=1 C=1, no warnings
 #   dkms-check  dkms build on 6.1 and 6.12; refusal of a kernel without Xen
+#   rig         the Xen test rig (selftests/rig): real Xen 4.17 and 4.20
+#               HVM guests under QEMU, and a plain QEMU boot; PROFILE and
+#               SCENARIO (space-separated) narrow it down
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/selftests/versions.env"
 out=$top/build/check
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(unit checkpatch matrix dkms-check)
+[ ${#parts[@]} -gt 0 ] || parts=(unit checkpatch matrix dkms-check rig)
 
 matrix_kernels="$DEB12_KABI-amd64 $DEB12_KABI-cloud-amd64 $DEB12_612_KABI-amd64 $DEB13_KABI-amd64"
 
@@ -124,6 +127,21 @@ check_probes() { # KERNEL DIR
 
 part_dkms-check() {
 	"$top/selftests/build/dkms-check.sh"
+}
+
+part_rig() {
+	local args=() p f
+	for p in ${PROFILE:-}; do args+=(--profile "$p"); done
+	for p in ${SCENARIO:-}; do args+=(--scenario "$p"); done
+	"$top/selftests/rig/rig.sh" "${args[@]}" >&2
+	for p in ${PROFILE:-native xen417 xen420}; do
+		f=$top/build/rig/$p/results.tap
+		if [ ! -s "$f" ]; then
+			tap 1 "rig: $p produced results"
+			continue
+		fi
+		sed -n 's/^\(ok\|not ok\) [0-9]* - /\1 - rig: /p' "$f"
+	done
 }
 
 mkdir -p "$out"

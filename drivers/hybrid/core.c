@@ -17,12 +17,14 @@
 #include <linux/pci.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
+#include <linux/workqueue.h>
 
 #include <asm/xen/hypercall.h>
 #include <asm/xen/hypervisor.h>
 
 #include <xen/features.h>
 #include <xen/xen.h>
+#include <xen/xen-ops.h>
 #include <xen/xenbus.h>
 #include <xen/interface/version.h>
 #include <xen/hybrid.h>
@@ -32,8 +34,10 @@
 
 #define HYBRID_DOMID_UNKNOWN	0x7ff4	/* DOMID_INVALID */
 
-static DEFINE_MUTEX(info_lock);	/* protects info */
+static DEFINE_MUTEX(info_lock);	/* protects info and info_before */
 static struct hybrid_info info;
+static struct hybrid_info info_before;	/* as it was before the last resume */
+static atomic_t info_stale = ATOMIC_INIT(0);
 static struct kobject *hybrid_kobj;
 
 /* Returns the reason this is no place to bind, or NULL if it is. */
@@ -101,21 +105,58 @@ void hybrid_get_info(struct hybrid_info *hi)
 EXPORT_SYMBOL_GPL(hybrid_get_info);
 
 /**
- * hybrid_refresh_info - discover again, after the domain resumed
- * @before: filled with what was known until now
+ * hybrid_refresh_info - what changed at the last resume
+ * @before: filled with what was true before the domain last resumed
  * @after: filled with what is true now
  *
- * Sleeps (xenstore may be asked).
+ * Discovers again if the domain resumed since the last discovery; every
+ * caller after the same resume gets the same answer.  Sleeps (xenstore may
+ * be asked, and waits until it has resumed).
  */
 void hybrid_refresh_info(struct hybrid_info *before, struct hybrid_info *after)
 {
-	hybrid_discover(after);
 	mutex_lock(&info_lock);
-	*before = info;
-	info = *after;
+	if (atomic_xchg(&info_stale, 0)) {
+		info_before = info;
+		hybrid_discover(&info);
+	}
+	*before = info_before;
+	*after = info;
 	mutex_unlock(&info_lock);
 }
 EXPORT_SYMBOL_GPL(hybrid_refresh_info);
+
+static void hybrid_refresh_fn(struct work_struct *work)
+{
+	struct hybrid_info before, after;
+
+	hybrid_refresh_info(&before, &after);
+	if (before.domid != after.domid ||
+	    before.xen_major != after.xen_major ||
+	    before.xen_minor != after.xen_minor)
+		pr_info("resumed as domain %u on Xen %u.%u%s (was domain %u on Xen %u.%u)\n",
+			after.domid, after.xen_major, after.xen_minor,
+			after.xen_extra, before.domid, before.xen_major,
+			before.xen_minor);
+}
+
+static DECLARE_WORK(hybrid_refresh_work, hybrid_refresh_fn);
+
+/*
+ * Called by drivers/xen/manage.c after every resume, before xenstore and
+ * devices are back: only note it, and discover again from a work item.
+ */
+static int hybrid_resume_notify(struct notifier_block *nb,
+				unsigned long action, void *data)
+{
+	atomic_set(&info_stale, 1);
+	schedule_work(&hybrid_refresh_work);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block hybrid_resume_nb = {
+	.notifier_call = hybrid_resume_notify,
+};
 
 static ssize_t mode_show(struct kobject *kobj, struct kobj_attribute *attr,
 			 char *buf)
@@ -207,6 +248,7 @@ static int __init hybrid_init(void)
 	}
 
 	hybrid_discover(&info);
+	info_before = info;
 
 	hybrid_kobj = kobject_create_and_add("hybrid", hypervisor_kobj);
 	if (!hybrid_kobj)
@@ -215,6 +257,8 @@ static int __init hybrid_init(void)
 	err = sysfs_create_group(hybrid_kobj, &hybrid_attr_group);
 	if (err)
 		goto err_kobj;
+
+	xen_resume_notifier_register(&hybrid_resume_nb);
 
 	pr_info("bound to Xen %u.%u%s %s domain %u, callback %s, hvm_pirqs %d\n",
 		info.xen_major, info.xen_minor, info.xen_extra,
@@ -230,6 +274,8 @@ module_init(hybrid_init);
 
 static void __exit hybrid_exit(void)
 {
+	xen_resume_notifier_unregister(&hybrid_resume_nb);
+	cancel_work_sync(&hybrid_refresh_work);
 	sysfs_remove_group(hybrid_kobj, &hybrid_attr_group);
 	kobject_put(hybrid_kobj);
 }

@@ -62,7 +62,8 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--device") && i + 1 < argc) {
 			dev = argv[++i];
 		} else {
-			fprintf(stderr, "usage: hm_agent [--no-ack|--hold] [--count N] [--device PATH]\n");
+			fputs("usage: hm_agent [--no-ack|--hold] [--count N] [--device PATH]\n",
+			      stderr);
 			return 2;
 		}
 	}
