@@ -129,11 +129,41 @@ part_dkms-check() {
 	"$top/selftests/build/dkms-check.sh"
 }
 
+# The hybrid-migrate suite rides along in the rig as its extra guest and
+# dom0 suites: modules for every guest kernel, static test programs.
+migrate_extras() {
+	local d=$out/migrate-extra k ksft
+	rm -rf "$d"
+	mkdir -p "$d/guest/ko" "$d/dom0"
+	ksft=$("$top/selftests/build/linux-source.sh")/tools/testing/selftests || return 1
+	for k in "$DEB12_KABI-amd64" "$DEB13_KABI-amd64"; do
+		"$top/selftests/build/module.sh" "$k" "$d/guest/ko/$k" >&2 || {
+			cat "$d/guest/ko/$k/build.log" >&2
+			return 1
+		}
+	done
+	gcc -static -O2 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
+		-Werror -pthread -I"$top/include/uapi" -I"$ksft" \
+		-o "$d/guest/migrate_test" "$top/selftests/migrate/migrate_test.c" &&
+	gcc -static -O2 -Wall -Wextra -Werror -I"$top/include/uapi" \
+		-o "$d/guest/hm_agent" "$top/selftests/migrate/hm_agent.c" || return 1
+	cp "$top/selftests/migrate/guest.sh" "$d/guest/"
+	cp "$top/selftests/migrate/guest-run.sh" "$d/guest/run.sh"
+	cp "$top/selftests/migrate/dom0.sh" "$top/tools/xl-migrate-notify" "$d/dom0/"
+	cp "$top/selftests/migrate/dom0-run.sh" "$d/dom0/run.sh"
+}
+
 part_rig() {
 	local args=() p f
 	for p in ${PROFILE:-}; do args+=(--profile "$p"); done
 	for p in ${SCENARIO:-}; do args+=(--scenario "$p"); done
-	"$top/selftests/rig/rig.sh" "${args[@]}" >&2
+	if migrate_extras; then
+		tap 0 "rig: hybrid-migrate suite built for the guests"
+	else
+		tap 1 "rig: hybrid-migrate suite built for the guests"
+	fi
+	RIG_EXTRA_GUEST=$out/migrate-extra/guest RIG_EXTRA_DOM0=$out/migrate-extra/dom0 \
+		"$top/selftests/rig/rig.sh" "${args[@]}" >&2
 	for p in ${PROFILE:-native xen417 xen420}; do
 		f=$top/build/rig/$p/results.tap
 		if [ ! -s "$f" ]; then

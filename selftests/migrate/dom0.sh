@@ -1,16 +1,36 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=sh
 #
-# dom0 side of the hybrid-migrate tests (dash), sourced by the rig's dom0
-# init.  scen_notify NAME drives the protocol with tools/xl-migrate-notify
-# against a guest whose event agent (selftests/migrate/guest.sh) records
-# every record it reads; the assertions are on those records.
+# dom0 side of the hybrid-migrate tests (dash), run by the rig as its
+# RIG_EXTRA_DOM0 suite (run.sh).  scen_notify NAME drives the protocol with
+# tools/xl-migrate-notify against a guest whose event agent
+# (selftests/migrate/guest.sh) records every record it reads; the
+# assertions are on those records.
 #
-# Uses the rig's agent/alive/recheck helpers and TAP functions.
+# Uses the rig's alive/recheck helpers and TAP functions.
 
-NOTIFY=/rig/xl-migrate-notify
+NOTIFY=/rig/extra/xl-migrate-notify
 HM_LINES=0
 MIGRATIONS=${RIG_MIGRATIONS:-10}
+
+# hm_ask DOMID TIMEOUT CMD [ARG...]: asks the guest's migrate_serve; its
+# answer in HMANS (not in a subshell, so that SEQ keeps counting).
+hm_ask() {
+	_d=$1 _to=$2
+	shift 2
+	_p=/local/domain/$_d/data/hm
+	SEQ=$(( SEQ + 1 ))
+	HMANS=
+	xenstore-rm "$_p/resp" >/dev/null 2>&1
+	xenstore-write "$_p/req" "$SEQ $*" || return 1
+	_t=$(now)
+	while [ "$(elapsed "$_t")" -lt "$_to" ]; do
+		_r=$(xenstore-read "$_p/resp" 2>/dev/null)
+		case $_r in "$SEQ "*) HMANS=${_r#"$SEQ "}; return 0 ;; esac
+		sleep 0.3
+	done
+	return 1
+}
 
 # hm_log NAME: the agent's event lines since the last call, in HMLOG
 # ('|'-separated); false if the guest agent did not answer.
@@ -18,8 +38,8 @@ hm_log() {
 	_d=$(xl domid "$1" 2>/dev/null) || return 1
 	HMLOG=
 	while :; do
-		SEQ=$(( SEQ + 1 ))
-		_a=$(agent "$_d" 60 hm log "$HM_LINES") || return 1
+		hm_ask "$_d" 60 log "$HM_LINES" || return 1
+		_a=$HMANS
 		case $_a in *" lines="*" total="*) ;; *) return 1 ;; esac
 		_total=${_a##* total=}
 		_a=${_a% total=*}
@@ -89,8 +109,8 @@ scen_notify() {
 	is "$(hm_count "type=ABORT .* id=$ID reason=1")" 1 "notify: the agent read the ABORT"
 
 	# 2. An application that never acknowledges: the guest answers on timeout.
-	SEQ=$(( SEQ + 1 ))
-	is "$(agent "$_d" 30 hm hold)" held "notify: a non-acknowledging writer opens the device"
+	hm_ask "$_d" 30 hold
+	is "$HMANS" held "notify: a non-acknowledging writer opens the device"
 	notify_prepare "$_n" 4
 	is "$ANSWER" "$ID timeout 1 2" "notify: with one writer silent, the guest answers timeout after 4 s"
 	$NOTIFY --abort "$_n" "$ID" >/dev/null 2>>"$RES/notify.err"
@@ -105,8 +125,8 @@ scen_notify() {
 	while [ "$_i" -lt 60 ] && hm_log "$_n" && [ "$(hm_count "type=PREPARE .* id=$ID ")" = 0 ]; do
 		_i=$(( _i + 1 ))
 	done
-	SEQ=$(( SEQ + 1 ))
-	is "$(agent "$_d" 30 hm unhold)" released "notify: the silent writer is killed once the PREPARE is out"
+	hm_ask "$_d" 30 unhold
+	is "$HMANS" released "notify: the silent writer is killed once the PREPARE is out"
 	wait "$_np"
 	is "$(sed -n 2p "$RES/notify-die.out")" "$ID ready 2 2" \
 		"notify: its death counts as an ack: ready 2 of 2 ($(elapsed "$_t")s, host timeout 60 s)"

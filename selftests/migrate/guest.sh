@@ -1,20 +1,21 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=sh
 #
-# Guest side of the hybrid-migrate tests (busybox ash), sourced by the rig's
-# guest init after the core tests, with the rig's TAP helpers loaded.
+# Guest side of the hybrid-migrate tests (busybox ash), run by the rig as
+# its RIG_EXTRA_GUEST suite (run.sh), with the rig's TAP helpers loaded.
 #
 #   migrate_guest_tests   load hybrid-migrate.ko, run migrate_test, unload
 #                         and reload it with a PREPARE pending, then start
 #                         the event agents the dom0 scenarios read
-#   migrate_agent_cmd     the guest agent's "hm ..." commands:
+#   migrate_serve         answers dom0's requests (data/hm/req) with
+#   migrate_agent_cmd:
 #       hm log K          event lines of agent A after line K, '|'-joined,
 #                         at most 8, then " lines=NEXT total=TOTAL"
 #       hm hold | unhold  start / kill an agent that opens the device for
 #                         writing and never acknowledges
 #       hm info           generation and state, from GET_INFO via the page
 
-MKO=/rig/hybrid-migrate.ko
+MKO=/rig/extra/ko/$(uname -r)/hybrid-migrate.ko
 HMDIR=/tmp/hm
 HM_BAD='WARNING:|BUG:|Oops|Call Trace|general protection|RIP: |UBSAN|KASAN|kernel BUG'
 
@@ -34,7 +35,7 @@ migrate_guest_tests() {
 		"migrate: data/hybrid-migrate/version is 1 in xenstore"
 
 	# The device tests; their TAP is merged in.
-	/rig/migrate_test >"$HMDIR/migrate_test.out" 2>&1
+	/rig/extra/migrate_test >"$HMDIR/migrate_test.out" 2>&1
 	rc=$?
 	while IFS= read -r l; do
 		case $l in
@@ -51,7 +52,7 @@ migrate_guest_tests() {
 	hold_then_unload "$id"
 
 	# Unload refused while a reader is blocked in read(); it stays usable.
-	/rig/hm_agent --no-ack >"$HMDIR/blocked.log" 2>&1 &
+	/rig/extra/hm_agent --no-ack >"$HMDIR/blocked.log" 2>&1 &
 	bpid=$!
 	wait_for 10 grep -q 'HMAGENT ready' "$HMDIR/blocked.log"
 	if rmmod hybrid_migrate 2>/dev/null; then
@@ -86,7 +87,7 @@ migrate_guest_tests() {
 	fi
 
 	# Agent A acknowledges every PREPARE; dom0 reads what it saw.
-	/rig/hm_agent >"$HMDIR/A.log" 2>&1 &
+	/rig/extra/hm_agent >"$HMDIR/A.log" 2>&1 &
 	if wait_for 10 grep -q 'HMAGENT ready' "$HMDIR/A.log"; then
 		ok "migrate: event agent started"
 	else
@@ -122,7 +123,7 @@ migrate_agent_cmd() {
 		echo " lines=$(( _from + $(wc -l <"$HMDIR/chunk") )) total=$(wc -l <"$HMDIR/A.log")"
 		;;
 	hold)
-		/rig/hm_agent --hold >"$HMDIR/hold.log" 2>&1 &
+		/rig/extra/hm_agent --hold >"$HMDIR/hold.log" 2>&1 &
 		echo $! >"$HMDIR/hold.pid"
 		if wait_for 10 grep -q 'HMAGENT ready' "$HMDIR/hold.log"; then
 			echo held
@@ -138,4 +139,24 @@ migrate_agent_cmd() {
 		echo "unknown-hm-command"
 		;;
 	esac
+}
+
+# Serves dom0: requests "SEQ CMD ARG..." in ~/data/hm/req, answers
+# "SEQ RESULT" in ~/data/hm/resp.  The domain's ~/data/ is new after a
+# migration or restore; the loop does not care.
+migrate_serve() {
+	_last=
+	while :; do
+		_req=$(xsc read data/hm/req 2>/dev/null)
+		if [ -z "$_req" ] || [ "$_req" = "$_last" ]; then
+			sleep 0.3
+			continue
+		fi
+		_last=$_req
+		# shellcheck disable=SC2086
+		set -- $_req
+		_seq=$1
+		shift
+		xsc write data/hm/resp "$_seq $(migrate_agent_cmd "$@")"
+	done
 }

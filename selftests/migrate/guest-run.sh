@@ -1,0 +1,26 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The hybrid-migrate suite's entry point in the guest, run by the rig as
+# RIG_EXTRA_GUEST's run.sh: prints TAP, then leaves the event agent and
+# the request server running for the dom0 side (dom0-run.sh).
+export PATH=/rig:/bin
+. /rig/tap.sh
+# The rig merges this script's plain TAP lines itself.
+_tap_out() { echo "$*"; }
+. /rig/extra/guest.sh
+
+if [ ! -f "$MKO" ]; then
+	not_ok "migrate: hybrid-migrate.ko built for $(uname -r)"
+	exit 1
+fi
+if [ "$(cat /sys/hypervisor/type 2>/dev/null)" != xen ]; then
+	# Off Xen the core refuses, and so the driver cannot load either.
+	out=$(modload "$MKO" 2>&1)
+	like "$out" 'modload: errno [0-9]+ .*' "migrate: native: hybrid-migrate.ko is refused ($out)"
+	check "migrate: native: no /dev/hybrid-migrate" test ! -e /dev/hybrid-migrate
+	exit 0
+fi
+migrate_guest_tests
+migrate_serve >/dev/null 2>&1 </dev/null &
+exit 0
