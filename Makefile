@@ -72,4 +72,4 @@ unit checkpatch matrix dkms-check rig:
 	PROFILE="$(PROFILE)" SCENARIO="$(SCENARIO)" $(TOP)/selftests/check.sh $@
 
 demo:
-	$(TOP)/selftests/rig/demo.sh
+	$(TOP)/selftests/demo.sh

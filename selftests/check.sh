@@ -150,7 +150,11 @@ migrate_extras() {
 	cp "$top/selftests/migrate/guest.sh" "$d/guest/"
 	cp "$top/selftests/migrate/guest-run.sh" "$d/guest/run.sh"
 	cp "$top/selftests/migrate/dom0.sh" "$top/tools/xl-migrate-notify" "$d/dom0/"
-	cp "$top/selftests/migrate/dom0-run.sh" "$d/dom0/run.sh"
+	if [ -n "${HYBRID_DEMO:-}" ]; then
+		cp "$top/selftests/migrate/demo-dom0.sh" "$d/dom0/run.sh"
+	else
+		cp "$top/selftests/migrate/dom0-run.sh" "$d/dom0/run.sh"
+	fi
 }
 
 part_rig() {

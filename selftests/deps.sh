@@ -15,8 +15,11 @@ fi
 
 host_pkgs=(
 	gcc make libc6-dev perl git python3 kmod
-	debootstrap util-linux cpio xz-utils gzip
+	debootstrap util-linux cpio xz-utils gzip coreutils
 	"linux-source-6.1=$LINUX_SOURCE_PKG"
+	# the Xen test rig
+	"qemu-system-x86=$RIG_HOST_QEMU"
+	"linux-headers-$DEB12_KABI-amd64=$DEB12_KPKG"
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -1,0 +1,22 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make demo: boots Xen 4.17 with a Debian 12 HVM guest under QEMU, loads
+# hybrid in it, runs an application on /dev/hybrid-migrate and migrates
+# the guest live, announced; then tells what happened in a few lines.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+echo "Booting Xen, dom0 and an HVM guest under QEMU (software emulation: minutes)..."
+HYBRID_DEMO=1 PROFILE=xen417 SCENARIO="sysfs extra" \
+	"$top/selftests/check.sh" rig >"$top/build/demo.log" 2>&1
+rc=$?
+echo
+sed -n 's/^# \(.*: \)\{0,1\}extra: DEMO /  /p' "$top/build/rig/xen417/results.tap"
+echo
+if [ $rc -eq 0 ]; then
+	echo "demo: ok (full log: build/demo.log, build/rig/xen417/)"
+else
+	grep '^not ok' "$top/build/rig/xen417/results.tap" | head
+	echo "demo: something failed (full log: build/demo.log, build/rig/xen417/)"
+fi
+exit $rc
