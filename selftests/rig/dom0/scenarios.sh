@@ -1,0 +1,330 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# dom0-side scenarios (dash).  Sourced by the dom0 init.  Each guest is
+# booted, its own TAP collected from its console log, then the selected
+# scenarios act on it:
+#   sysfs        what the guest's /sys/hypervisor/hybrid says vs. what
+#                dom0 knows (xl domid, xl info, the domain's hvm_pirq)
+#   net          flood ping over link-local while xenexits counts exits
+#   saverestore  xl save + xl restore; the guest agent must answer after
+#   migrate      local live migration; the guest agent must answer after
+#   extra        RIG_EXTRA_DOM0's run.sh
+# Waits are polls of a condition with a bounded timeout, never fixed
+# sleeps.
+
+GUEST_BOOT_TIMEOUT=${GUEST_BOOT_TIMEOUT:-420}
+GUEST_IP=169.254.0.2
+DOM0_IP=169.254.0.1
+SEQ=0
+
+# xen_hints: what the hypervisor said about crashed or shut down guests
+xen_hints() {
+	xl dmesg 2>/dev/null | grep -E 'Triple fault|crash|shutdown action' | tail -n 3 |
+		while IFS= read -r _l; do diag "xl dmesg: $_l"; done
+}
+
+want() { case " $SCENARIOS " in *" $1 "*) return 0 ;; esac; return 1; }
+elapsed() { echo $(( $(cut -d. -f1 /proc/uptime) - $1 )); }
+now() { cut -d. -f1 /proc/uptime; }
+
+dom0_setup() {
+	DOM0_OK=no
+	bad=
+	for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs tun bridge xen-netback; do
+		modprobe "$m" || bad="$bad $m"
+	done
+	is "${bad:-none}" none "$PROFILE: dom0 loads the Xen backend modules"
+	mkdir -p /save
+	mount -t tmpfs -o size=1100M tmpfs /save
+	mkdir -p /proc/xen /run/xen /run/xenstored /var/log/xen/console /var/lib/xen /var/run/xen
+	chmod 700 /run/xen
+	mount -t xenfs xenfs /proc/xen || { not_ok "$PROFILE: xenfs mounted"; return; }
+	xenstored --pid-file /run/xenstore.pid >"$RES/xenstored.out" 2>&1
+	if ! wait_for 30 xenstore-ls /local; then
+		not_ok "$PROFILE: xenstored answers"
+		return
+	fi
+	xen-init-dom0 >"$RES/xen-init-dom0.out" 2>&1
+	xenconsoled --log=guest --pid-file /run/xenconsoled.pid
+	ip link add xenbr0 type bridge
+	ip addr add "$DOM0_IP/16" dev xenbr0
+	ip link set xenbr0 up
+	if xl info >"$RES/xl-info.txt" 2>&1; then
+		ok "$PROFILE: toolstack up (xenstored, xenconsoled, xl info) after $(now)s of dom0 uptime"
+		DOM0_OK=yes
+	else
+		not_ok "$PROFILE: toolstack up (xenstored, xenconsoled, xl info)"
+		diag "$(cat "$RES/xl-info.txt")"
+		return
+	fi
+	XEN_VERSION=$(sed -n 's/^xen_version *: *//p' "$RES/xl-info.txt")
+	diag "xl info: xen_version $XEN_VERSION, $(grep -E '^(xen_caps|nr_cpus|free_memory|xen_commandline)' "$RES/xl-info.txt" | tr -s ' ' | tr '\n' ';')"
+}
+
+# guest_cfg NAME PIRQ
+guest_cfg() {
+	cat <<-EOC
+	name = "$1"
+	type = "hvm"
+	memory = 512
+	vcpus = $VCPUS
+	kernel = "/rig/guests/$1/vmlinuz"
+	ramdisk = "/rig/guests/$1/initrd.gz"
+	cmdline = "console=ttyS0 xen_emul_unplug=never console=hvc0"
+	serial = "pty"
+	vnc = 0
+	sdl = 0
+	on_poweroff = "destroy"
+	on_reboot = "destroy"
+	on_crash = "destroy"
+	vif = [ "model=e1000e,bridge=xenbr0" ]
+	EOC
+	[ "$2" = default ] || echo "hvm_pirq = $2"
+}
+
+# boot_guest NAME: sets BOOTED=yes|no, TRIES, BOOT_SECS
+boot_guest() {
+	_n=$1
+	_log=/var/log/xen/console/guest-$_n.log
+	BOOTED=no
+	TRIES=0
+	while [ "$TRIES" -lt "$BOOT_TRIES" ] && [ "$BOOTED" = no ]; do
+		TRIES=$(( TRIES + 1 ))
+		rm -f "$_log"
+		_t=$(now)
+		if ! xl create "/tmp/$_n.cfg" >"$RES/$_n-create-$TRIES.out" 2>&1; then
+			diag "boot try $TRIES: xl create failed:" "$(tail -n 15 "$RES/$_n-create-$TRIES.out")"
+			continue
+		fi
+		_why=timeout
+		while [ "$(elapsed "$_t")" -lt "$GUEST_BOOT_TIMEOUT" ]; do
+			if grep -q '@@RIG-GUEST-TAP-END@@' "$_log" 2>/dev/null; then _why=up; break; fi
+			if ! xl domid "$_n" >/dev/null 2>&1; then _why=gone; break; fi
+			sleep 1
+		done
+		BOOT_SECS=$(elapsed "$_t")
+		cp "$_log" "$RES/$_n-console-try$TRIES.log" 2>/dev/null
+		case $_why in
+		up) BOOTED=yes ;;
+		gone)
+			diag "boot try $TRIES: the domain disappeared after ${BOOT_SECS}s (crashed, rebooted or powered off; on_crash/on_reboot = destroy)" \
+				"$(tail -n 8 "$_log" 2>/dev/null)" "$(xl dmesg | grep -iE 'triple|crash|d[0-9]+v[0-9]+.*(fault|shutdown)' | tail -n 5)" ;;
+		timeout)
+			diag "boot try $TRIES: no end of guest TAP within ${GUEST_BOOT_TIMEOUT}s" "$(tail -n 8 "$_log" 2>/dev/null)"
+			xl destroy "$_n" >/dev/null 2>&1 ;;
+		esac
+	done
+}
+
+# agent DOMID TIMEOUT CMD [ARG]: ask the guest agent; prints its answer.
+# Runs in a command substitution, so callers bump SEQ first.
+agent() {
+	_d=$1 _to=$2
+	shift 2
+	_p=/local/domain/$_d/data/rig
+	xenstore-rm "$_p/resp" >/dev/null 2>&1
+	xenstore-write "$_p/req" "$SEQ $*" || return 1
+	_t=$(now)
+	while [ "$(elapsed "$_t")" -lt "$_to" ]; do
+		_r=$(xenstore-read "$_p/resp" 2>/dev/null)
+		case $_r in "$SEQ "*) echo "${_r#"$SEQ "}"; return 0 ;; esac
+		sleep 0.5
+	done
+	return 1
+}
+
+# alive NAME WHAT: the guest agent answers a fresh nonce; sets UPTIME
+alive() {
+	_d=$(xl domid "$1" 2>/dev/null) || { not_ok "$2: domain $1 exists"; return 1; }
+	SEQ=$(( SEQ + 1 ))
+	_nonce=$SEQ-$(now)
+	_a=$(agent "$_d" 90 ping "$_nonce")
+	case $_a in
+	"pong $_nonce "*) UPTIME=${_a##* }; ok "$2: guest agent answers (domain $_d, guest uptime ${UPTIME}s)"; return 0 ;;
+	*) not_ok "$2: guest agent answers (domain $_d)"; diag "answer: '$_a'"; xen_hints; return 1 ;;
+	esac
+}
+
+recheck() {
+	_d=$(xl domid "$1" 2>/dev/null) || return 1
+	SEQ=$(( SEQ + 1 ))
+	_a=$(agent "$_d" 60 recheck)
+	case $_a in *soft_lockups=[1-9]*)
+		diag "note: the guest logged soft lockup(s) (CPU stall seen by its watchdog); without hybrid in them they are not failed" ;;
+	esac
+	case $_a in
+	ok*) ok "$2: module still loaded, sysfs readable, no WARNING/BUG/Oops in guest dmesg"; diag "$_a" ;;
+	*) not_ok "$2: module still loaded, sysfs readable, no WARNING/BUG/Oops in guest dmesg"; diag "answer: '$_a'" ;;
+	esac
+	# the domain has a new domid after restore/migration; hybrid
+	# discovers again on resume
+	_hd=$(echo "$_a" | sed -n 's/.* domid=\([0-9]*\).*/\1/p')
+	is "${_hd:-none}" "$_d" "$2: hybrid's domid follows the domain (xl domid $_d)"
+}
+
+scen_sysfs() {
+	_n=$1 _pirq=$2
+	_d=$(xl domid "$_n")
+	_p=/local/domain/$_d/data/rig
+	is "$(xenstore-read $_p/sysfs/mode 2>&1)" hvm "sysfs: mode is hvm"
+	is "$(xenstore-read $_p/sysfs/domid 2>&1)" "$_d" "sysfs: domid matches 'xl domid' ($_d)"
+	is "$(xenstore-read $_p/sysfs/xen_version 2>&1)" "$XEN_VERSION" "sysfs: xen_version matches 'xl info'"
+	if [ "$_pirq" = default ]; then
+		case $XEN_SHORT in 4.17) _want=1 ;; *) _want=0 ;; esac
+	else
+		_want=$_pirq
+	fi
+	is "$(xenstore-read $_p/sysfs/hvm_pirqs 2>&1)" "$_want" "sysfs: hvm_pirqs is $_want (Xen $XEN_SHORT, hvm_pirq $_pirq)"
+	_irq=$(xenstore-read $_p/nicirq 2>&1)
+	diag "guest eth0 interrupts: $_irq" "callback: $(xenstore-read $_p/sysfs/callback 2>&1)"
+	if [ "$_want" = 1 ]; then
+		like "$_irq" '.*xen-pirq.*' "sysfs: NIC vectors are Xen pirqs (xen-pirq in /proc/interrupts)"
+	else
+		case $_irq in
+		*xen-pirq*) not_ok "sysfs: NIC vectors are not pirqs (no xen-pirq in /proc/interrupts)" ;;
+		*) ok "sysfs: NIC vectors are not pirqs (no xen-pirq in /proc/interrupts)" ;;
+		esac
+	fi
+}
+
+scen_net() {
+	_n=$1
+	if ping -c 3 -W 5 "$GUEST_IP" >"$RES/$_n-ping.out" 2>&1; then
+		ok "net: dom0 reaches the guest at $GUEST_IP"
+	else
+		not_ok "net: dom0 reaches the guest at $GUEST_IP"
+		diag "$(cat "$RES/$_n-ping.out")"
+	fi
+	# No loss: 2000 packets, adaptive, at most 8 unanswered at a time (a
+	# plain flood outruns the emulated NIC under TCG and overflows its
+	# queues, which is emulation speed, not a lost-packet bug), waiting
+	# for the last reply.
+	timeout 300 ping -A -l 8 -c 2000 -W 10 "$GUEST_IP" >"$RES/$_n-flood.out" 2>&1
+	_recv=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$RES/$_n-flood.out")
+	is "${_recv:-none}" 2000 "net: 2000 pings (adaptive, 8 in flight) from dom0, none lost"
+	diag "$(tail -n 2 "$RES/$_n-flood.out")"
+	# exits under load: a timed flood while xentrace records 6 s
+	timeout 60 ping -f -w 10 "$GUEST_IP" >"$RES/$_n-flood-traced.out" 2>&1 &
+	_pp=$!
+	timeout 120 /rig/xenexits -t 6 -o "/tmp/$_n.trace" >"$RES/$_n-exits.txt" 2>&1
+	_xrc=$?
+	wait "$_pp"
+	diag "traced flood: $(grep -E 'transmitted' "$RES/$_n-flood-traced.out")"
+	diag "$(cat "$RES/$_n-exits.txt")"
+	is "$_xrc" 0 "exits: xenexits traced the guest for 6 s"
+	_tot=$(sed -n 's/^exits_total //p' "$RES/$_n-exits.txt")
+	_reasons=$(grep -cE '^exit 0x[0-9a-f]+ +[A-Z_?]+ +[1-9]' "$RES/$_n-exits.txt")
+	like "${_tot:-0}" '[1-9][0-9]*' "exits: non-zero exit count under network load"
+	like "$_reasons" '[2-9]|[1-9][0-9]+' "exits: counted per reason (at least 2 reasons non-zero)"
+	like "$(sed -n 's/^interrupts_injected //p' "$RES/$_n-exits.txt")" '[1-9][0-9]*' \
+		"exits: interrupts injected into the guest were counted"
+	rm -f "/tmp/$_n.trace"
+}
+
+scen_saverestore() {
+	_n=$1
+	alive "$_n" "saverestore: before save" || return
+	_u0=$UPTIME
+	_t=$(now)
+	if timeout 300 xl save "$_n" "/save/$_n.save" >"$RES/$_n-save.out" 2>&1; then
+		ok "saverestore: xl save ($(elapsed "$_t")s)"
+	else
+		not_ok "saverestore: xl save"
+		diag "$(tail -n 10 "$RES/$_n-save.out")"
+		xen_hints
+		return
+	fi
+	check "saverestore: domain gone after save" sh -c "! xl domid $_n >/dev/null 2>&1"
+	_t=$(now)
+	if timeout 300 xl restore "/save/$_n.save" >"$RES/$_n-restore.out" 2>&1; then
+		ok "saverestore: xl restore ($(elapsed "$_t")s)"
+	else
+		not_ok "saverestore: xl restore"
+		diag "$(tail -n 10 "$RES/$_n-restore.out")"
+		xen_hints
+		rm -f "/save/$_n.save"
+		return
+	fi
+	rm -f "/save/$_n.save"
+	alive "$_n" "saverestore: after restore" || return
+	like "$(awk -v a="$UPTIME" -v b="$_u0" 'BEGIN { print (a > b) ? "later" : "earlier" }')" later \
+		"saverestore: guest kept running (uptime $_u0 -> $UPTIME, no reboot)"
+	recheck "$_n" "saverestore"
+}
+
+scen_migrate() {
+	_n=$1
+	alive "$_n" "migrate: before" || return
+	_u0=$UPTIME
+	_d0=$(xl domid "$_n")
+	_t=$(now)
+	if timeout 300 xl migrate -s "" "$_n" "xl migrate-receive" >"$RES/$_n-migrate.out" 2>&1; then
+		ok "migrate: xl migrate ($(elapsed "$_t")s)"
+	else
+		not_ok "migrate: xl migrate"
+		diag "$(tail -n 10 "$RES/$_n-migrate.out")"
+		xen_hints
+		return
+	fi
+	_d1=$(xl domid "$_n" 2>/dev/null)
+	like "${_d1:-none}" '[0-9]+' "migrate: domain $_n exists after migration (domid $_d0 -> ${_d1:-none})"
+	alive "$_n" "migrate: after" || return
+	like "$(awk -v a="$UPTIME" -v b="$_u0" 'BEGIN { print (a > b) ? "later" : "earlier" }')" later \
+		"migrate: guest kept running (uptime $_u0 -> $UPTIME, no reboot)"
+	recheck "$_n" "migrate"
+}
+
+scen_extra() {
+	_n=$1
+	if [ ! -x /rig/extra/run.sh ]; then
+		not_ok "extra: RIG_EXTRA_DOM0 has no executable run.sh"
+		return
+	fi
+	(cd /rig/extra && GUEST=$_n DOMID=$(xl domid "$_n") RES=$RES ./run.sh) >"$RES/$_n-extra.out" 2>&1
+	_rc=$?
+	while IFS= read -r _l; do
+		case $_l in
+		"ok "* | "not ok "*) _tap_out "$(echo "$_l" | sed -E "s/^(not ok|ok) *[0-9]* *-? */\\1 - $TAP_PREFIX""extra: /")" ;;
+		*) _tap_out "# extra: $_l" ;;
+		esac
+	done <"$RES/$_n-extra.out"
+	is "$_rc" 0 "extra: dom0 script exited 0"
+}
+
+# run_guest NAME KVER PIRQ
+run_guest() {
+	_name=$1
+	TAP_PREFIX="$_name: "
+	diag "=== guest $_name: kernel $2, hvm_pirq $3, $VCPUS vCPU(s) ==="
+	guest_cfg "$_name" "$3" >"/tmp/$_name.cfg"
+	cp "/tmp/$_name.cfg" "$RES/$_name.cfg"
+	boot_guest "$_name"
+	if [ "$BOOTED" = yes ]; then
+		ok "guest booted and ran its tests in ${BOOT_SECS}s (boot tries: $TRIES of at most $BOOT_TRIES)"
+	else
+		not_ok "guest booted and ran its tests (boot tries: $TRIES of at most $BOOT_TRIES)"
+		for s in $SCENARIOS; do
+			not_ok "$s: not run, the guest did not boot"
+		done
+		TAP_PREFIX=
+		return
+	fi
+	# the guest's own TAP, prefixed with the guest's name
+	sed -n 's/^.*RIGTAP //p' "/var/log/xen/console/guest-$_name.log" | tr -d '\r' |
+		sed -E "s/^(not ok|ok) - /\\1 - $_name: guest: /" |
+		while IFS= read -r _l; do _tap_out "$_l"; done
+	want sysfs && scen_sysfs "$_name" "$3"
+	want net && scen_net "$_name"
+	want saverestore && scen_saverestore "$_name"
+	want migrate && scen_migrate "$_name"
+	if want extra && [ -e /rig/extra ]; then scen_extra "$_name"; fi
+	cp "/var/log/xen/console/guest-$_name.log" "$RES/$_name-console.log" 2>/dev/null
+	xl destroy "$_name" >/dev/null 2>&1
+	if wait_for 60 sh -c "! xl domid $_name >/dev/null 2>&1"; then
+		ok "guest destroyed"
+	else
+		not_ok "guest destroyed"
+	fi
+	TAP_PREFIX=
+}

@@ -1,0 +1,166 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# Guest-side tests (busybox ash).  Sourced by the guest init.
+
+KO=/rig/hybrid.ko
+SYSFS=/sys/hypervisor/hybrid
+LOOPS=${RIG_LOAD_LOOPS:-20}
+TAINT_OK_MASK=$(( 4096 | 8192 ))	# O (out-of-tree), E (unsigned)
+BAD_DMESG='WARNING:|BUG:|Oops|Call Trace|general protection|RIP: |UBSAN|KASAN|kernel BUG'
+
+loaded() { grep -q '^hybrid ' /proc/modules; }
+
+# new dmesg lines since mark N (line count)
+dmesg_since() { dmesg | tail -n +"$(( $1 + 1 ))"; }
+
+# --------------------------------------------------------------------------
+# Not on Xen: the module must refuse to load with ENODEV and say why.
+guest_native_tests() {
+	like "$(cat /sys/hypervisor/type 2>/dev/null || echo none)" 'none|[^x].*' \
+		"native: not running on Xen (/sys/hypervisor/type)"
+	mark=$(dmesg | wc -l)
+	out=$(modload "$KO" 2>&1)
+	rc=$?
+	diag "$out"
+	is "$rc" 19 "native: loading hybrid.ko fails with errno 19 (ENODEV)"
+	like "$out" '.*No such device.*' "native: the error is 'No such device'"
+	if dmesg_since "$mark" | grep -q 'hybrid: not running on Xen, not loading'; then
+		ok "native: kernel log says 'hybrid: not running on Xen, not loading'"
+	else
+		not_ok "native: kernel log says 'hybrid: not running on Xen, not loading'"
+		diag "$(dmesg_since "$mark" | tail -n 20)"
+	fi
+	check "native: no $SYSFS afterwards" test ! -e "$SYSFS"
+	check "native: hybrid not in /proc/modules" sh -c '! grep -q "^hybrid " /proc/modules'
+	# the same through busybox insmod, as an operator would do it
+	out=$(insmod "$KO" 2>&1)
+	rc=$?
+	diag "insmod: $out"
+	if [ "$rc" -ne 0 ] && echo "$out" | grep -q 'No such device'; then
+		ok "native: insmod exits non-zero with 'No such device'"
+	else
+		not_ok "native: insmod exits non-zero with 'No such device'"
+	fi
+}
+
+# --------------------------------------------------------------------------
+guest_xen_tests() {
+	taint0=$(cat /proc/sys/kernel/tainted)
+	mark=$(dmesg | wc -l)
+	pre=$(dmesg | grep -E "$BAD_DMESG")
+	[ -z "$pre" ] || diag "boot already logged (not counted against hybrid):" "$pre"
+
+	out=$(modload "$KO" 2>&1)
+	is "$out" "modload: ok" "xen: hybrid.ko loads"
+	check "xen: hybrid listed in /proc/modules" loaded
+	line=$(dmesg_since "$mark" | grep 'hybrid: bound to Xen')
+	if [ -n "$line" ]; then ok "xen: kernel log has 'hybrid: bound to Xen'"; diag "$line"
+	else not_ok "xen: kernel log has 'hybrid: bound to Xen'"; fi
+
+	for a in mode xen_version domid callback hvm_pirqs hvm_cpuid; do
+		check "xen: $SYSFS/$a readable and not empty" test -s "$SYSFS/$a"
+	done
+	is "$(cat $SYSFS/mode)" hvm "xen: mode is hvm"
+	like "$(cat $SYSFS/domid)" '[1-9][0-9]*' "xen: domid is a domain number"
+	is "$(cat $SYSFS/domid)" "$(xsc read domid)" "xen: domid matches xenstore's ~/domid"
+	like "$(cat $SYSFS/xen_version)" '[0-9]+\.[0-9]+.*' "xen: xen_version looks like a version"
+	like "$(cat $SYSFS/hvm_pirqs)" '0|1' "xen: hvm_pirqs is 0 or 1"
+	like "$(cat $SYSFS/callback)" '[a-z-]+' "xen: callback is named"
+	like "$(cat $SYSFS/hvm_cpuid)" '0x[0-9a-f]{8}.*' "xen: hvm_cpuid is 0x%08x plus names"
+	diag "sysfs: $(for a in mode xen_version domid callback hvm_pirqs hvm_cpuid; do printf '%s=%s; ' $a "$(cat $SYSFS/$a)"; done)"
+
+	fails=0
+	i=0
+	while [ "$i" -lt "$LOOPS" ]; do
+		i=$(( i + 1 ))
+		if ! rmmod hybrid; then fails=$(( fails + 1 )); diag "rmmod failed in round $i"; continue; fi
+		if [ -e "$SYSFS" ]; then fails=$(( fails + 1 )); diag "$SYSFS still there after rmmod, round $i"; fi
+		out=$(modload "$KO" 2>&1)
+		if [ "$out" != "modload: ok" ]; then fails=$(( fails + 1 )); diag "round $i: $out"; fi
+		[ -r "$SYSFS/domid" ] || { fails=$(( fails + 1 )); diag "no $SYSFS/domid after load, round $i"; }
+	done
+	is "$fails" 0 "xen: $LOOPS unload/load rounds without a failure"
+	check "xen: loaded after the rounds" loaded
+	bound=$(dmesg_since "$mark" | grep -c 'hybrid: bound to Xen')
+	is "$bound" $(( LOOPS + 1 )) "xen: one 'bound to Xen' line per load"
+
+	bad=$(dmesg_since "$mark" | grep -E "$BAD_DMESG")
+	if [ -z "$bad" ]; then ok "xen: no WARNING/BUG/Oops in dmesg after $LOOPS rounds"
+	else not_ok "xen: no WARNING/BUG/Oops in dmesg after $LOOPS rounds"; diag "$bad"; fi
+	taint1=$(cat /proc/sys/kernel/tainted)
+	new=$(( taint1 & ~taint0 & ~TAINT_OK_MASK ))
+	is "$new" 0 "xen: no new taint besides O/E (before $taint0, after $taint1)"
+
+	guest_publish
+	guest_network
+}
+
+# Publish what the guest saw, for dom0 to compare with what it knows.
+guest_publish() {
+	for a in mode xen_version domid callback hvm_pirqs; do
+		xsc write "data/rig/sysfs/$a" "$(cat $SYSFS/$a)" ||
+			not_ok "xen: publish $a in xenstore"
+	done
+}
+
+guest_network() {
+	out=$(modprobe e1000e 2>&1)
+	check "xen: e1000e driver loads" test -z "$out"
+	[ -z "$out" ] || diag "$out"
+	if wait_for 30 test -e /sys/class/net/eth0; then
+		ip link set eth0 up
+		ip addr add 169.254.0.2/16 dev eth0
+		ok "xen: eth0 configured 169.254.0.2/16"
+	else
+		not_ok "xen: eth0 configured 169.254.0.2/16"
+	fi
+	irq=$(grep -E 'eth0' /proc/interrupts | sed 's/  */ /g' | head -n 3 | tr '\n' ';')
+	diag "eth0 interrupts: $irq"
+	xsc write data/rig/nicirq "${irq:-none}"
+}
+
+# --------------------------------------------------------------------------
+# After dom0 saved/restored or migrated the guest: sysfs still readable
+# and the kernel log clean since the tests ran.
+guest_recheck() {
+	r=ok
+	for a in mode xen_version domid callback hvm_pirqs; do
+		[ -s "$SYSFS/$a" ] || r="fail:$a-unreadable"
+	done
+	loaded || r="fail:not-loaded"
+	# Soft-lockup reports (the watchdog seeing a stall of the emulated
+	# CPU across a suspend) are reported, not failed, unless hybrid is
+	# in them; any other WARNING/BUG/Oops fails.
+	new=$(dmesg_since "$mark")
+	bad=$(echo "$new" | grep -E 'WARNING:|Oops|BUG:|general protection|UBSAN|KASAN' |
+		grep -v 'soft lockup' | head -n 3 | tr '\n' '|')
+	hyb=$(echo "$new" | grep -E "$BAD_DMESG" -A 40 | grep -E '\[hybrid\]|hybrid_' | head -n 3 | tr '\n' '|')
+	lock=$(echo "$new" | grep -c 'soft lockup')
+	[ -z "$bad$hyb" ] || r="fail:dmesg:$bad$hyb"
+	echo "$r domid=$(cat $SYSFS/domid 2>/dev/null) xsdomid=$(xsc read domid) soft_lockups=$lock"
+}
+
+# Serve dom0: requests "SEQ CMD ARG" in ~/data/rig/req, answers
+# "SEQ RESULT" in ~/data/rig/resp.
+guest_agent() {
+	xsc write data/rig/agent ready
+	last=
+	while :; do
+		req=$(xsc read data/rig/req 2>/dev/null)
+		if [ -z "$req" ] || [ "$req" = "$last" ]; then
+			sleep 0.3
+			continue
+		fi
+		last=$req
+		set -- $req
+		seq=$1
+		case ${2:-} in
+		ping) resp="pong ${3:-} $(cut -d' ' -f1 /proc/uptime)" ;;
+		recheck) resp=$(guest_recheck) ;;
+		*) resp="unknown-command" ;;
+		esac
+		xsc write data/rig/resp "$seq $resp"
+		echo "rig agent: $seq $resp"
+	done
+}

@@ -1,0 +1,344 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The Xen test rig: boots the real Debian Xen hypervisor under QEMU TCG
+# with a PV dom0 and HVM guests, and tests hybrid.ko in them.
+#
+#   rig.sh [--profile native|xen417|xen420]... [--scenario NAME]...
+#          [--out DIR] [--prepare-only]
+#
+# Without --profile every profile runs (native, xen417, xen420), one after
+# the other.  Scenarios (default: all): guest sysfs net saverestore migrate
+# extra; the in-guest tests ("guest") always run since the others need a
+# booted guest with the module loaded.
+#
+# Results: DIR/<profile>/results.tap, serial.log beside it, artifacts/
+# (DIR defaults to <repo>/build/rig).  Exit status 0 iff every profile's
+# TAP has no "not ok".
+#
+# Environment:
+#   HYBRID_CACHE       download cache (default /var/cache/hybrid)
+#   RIG_GUESTS         guest list for the Xen profiles, words of
+#                      NAME:KERNEL:HVM_PIRQ (HVM_PIRQ: default, 0 or 1)
+#   RIG_FULL_MATRIX=1  every guest kernel on every Xen profile
+#   RIG_EXTRA_GUEST    directory copied into the guest; its run.sh runs
+#                      after the built-in guest tests, TAP merged
+#   RIG_EXTRA_DOM0     directory copied into dom0; its run.sh runs once
+#                      per guest (env GUEST, DOMID), TAP merged
+#   RIG_BOOT_TRIES     guest boot attempts before giving up (default 3)
+#   RIG_VCPUS          guest vCPUs (default 1)
+#   RIG_XEN420_MIGRATE=1  live migrations on Xen 4.20 too (see docs/testing.md)
+
+set -eu
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+
+OUT=$TOP/build/rig
+PROFILES=
+SCENARIOS=
+PREPARE_ONLY=no
+while [ $# -gt 0 ]; do
+	case $1 in
+	--profile) PROFILES="$PROFILES $2"; shift 2 ;;
+	--scenario) SCENARIOS="$SCENARIOS $2"; shift 2 ;;
+	--out) OUT=$(mkdir -p "$2" && cd "$2" && pwd); shift 2 ;;
+	--prepare-only) PREPARE_ONLY=yes; shift ;;
+	-h | --help) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) die "unknown argument $1 (try --help)" ;;
+	esac
+done
+PROFILES=${PROFILES:-native xen417 xen420}
+SCENARIOS_GIVEN=$SCENARIOS
+SCENARIOS=${SCENARIOS:-guest sysfs net saverestore migrate extra}
+for s in $SCENARIOS; do
+	case $s in
+	guest | sysfs | net | saverestore | migrate | extra) ;;
+	*) die "unknown scenario $s" ;;
+	esac
+done
+for p in $PROFILES; do
+	case $p in native | xen417 | xen420) ;; *) die "unknown profile $p" ;; esac
+done
+[ "$(id -u)" = 0 ] || die "the rig needs root (debootstrap, chroot, depmod)"
+for c in qemu-system-x86_64 debootstrap cpio gzip timeout gcc make; do
+	command -v "$c" >/dev/null || die "$c not found (make deps)"
+done
+
+RIG_BOOT_TRIES=${RIG_BOOT_TRIES:-3}
+RIG_VCPUS=${RIG_VCPUS:-1}
+QEMU_CPU=qemu64,+svm,+npt,+aes,+popcnt,+sse4.1,+sse4.2,+ssse3
+
+# ---------------------------------------------------------------------------
+# Guest lists
+
+default_guests() {
+	local k61=$DEB12_KABI-amd64 k61c=$DEB12_KABI-cloud-amd64
+	local k612=$DEB12_612_KABI-amd64 k613=$DEB13_KABI-amd64
+	if [ -n "${RIG_GUESTS:-}" ]; then
+		echo "$RIG_GUESTS"
+	elif [ "${RIG_FULL_MATRIX:-0}" = 1 ]; then
+		case $1 in
+		xen417) echo "g61:$k61:default g61cloud:$k61c:default g612:$k612:default g613:$k613:default" ;;
+		xen420) echo "g613:$k613:default g613pirq:$k613:1 g61:$k61:default g61cloud:$k61c:default g612:$k612:default" ;;
+		esac
+	else
+		case $1 in
+		xen417) echo "g61:$k61:default" ;;
+		xen420) echo "g613:$k613:default g613pirq:$k613:1" ;;
+		esac
+	fi
+}
+
+# ---------------------------------------------------------------------------
+# Host tools and the module
+
+build_tools() {
+	local d=$OUT/tools t
+	mkdir -p "$d"
+	for t in xsc modload xenexits; do
+		if [ ! -x "$d/$t" ] || [ "$RIG_DIR/tools/$t.c" -nt "$d/$t" ]; then
+			gcc -static -O2 -Wall -Wextra -o "$d/$t" "$RIG_DIR/tools/$t.c" ||
+				die "cannot build $t"
+		fi
+	done
+}
+
+# profile_scenarios PROFILE: the scenarios to run there.  Live migration
+# of the 6.12 guest under Xen 4.20 triple-faulted the guest in 2 of 5
+# tries under QEMU TCG (docs/testing.md), so by default Xen 4.20 runs no
+# live migration unless asked by name or with RIG_XEN420_MIGRATE=1.
+profile_scenarios() {
+	if [ "$1" = xen420 ] && [ -z "$SCENARIOS_GIVEN" ] &&
+	   [ "${RIG_XEN420_MIGRATE:-0}" != 1 ]; then
+		echo "$SCENARIOS" | sed 's/ migrate//'
+	else
+		echo "$SCENARIOS"
+	fi
+}
+
+# build_module KVER -> path of hybrid.ko (or fails).  Built in the pinned
+# build roots (selftests/build/module.sh), like the build matrix, so no
+# kernel headers are needed on the host.
+build_module() {
+	local kver=$1 b
+	b=$OUT/modules/$kver
+	rm -rf "$b"
+	"$TOP/selftests/build/module.sh" "$kver" "$b" >&2 || return 1
+	[ -f "$b/hybrid.ko" ] || return 1
+	echo "$b/hybrid.ko"
+}
+
+# build_guest_initrd KVER KO OUTFILE
+build_guest_initrd() {
+	local kver=$1 ko=$2 outf=$3 kd s
+	kd=$(prep_kernel "$kver")
+	s=$(mktemp -d "$OUT/.guest.XXXXXX")
+	mkdir -p "$s/bin" "$s/rig" "$s/proc" "$s/sys" "$s/dev" "$s/tmp"
+	cp "$(prep_busybox)" "$s/bin/busybox"
+	cp "$OUT/tools/xsc" "$OUT/tools/modload" "$s/rig/"
+	cp "$RIG_DIR/guest/init" "$s/init"
+	cp "$RIG_DIR/common/tap.sh" "$RIG_DIR/guest/tests.sh" "$s/rig/"
+	cp "$ko" "$s/rig/hybrid.ko"
+	copy_modules "$kd/root" "$kver" "$s" e1000e
+	if [ -n "${RIG_EXTRA_GUEST:-}" ]; then
+		[ -d "$RIG_EXTRA_GUEST" ] || die "RIG_EXTRA_GUEST=$RIG_EXTRA_GUEST is not a directory"
+		cp -a "$RIG_EXTRA_GUEST" "$s/rig/extra"
+	fi
+	mk_cpio "$s" "$outf"
+	rm -rf "$s"
+}
+
+# ---------------------------------------------------------------------------
+# TAP assembly
+
+# collect_tap LOG: the RIGTAP lines between BEGIN and END markers
+collect_tap() {
+	tr -d '\r' <"$1" | sed -n 's/^.*RIGTAP //p'
+}
+
+# finish_tap PARTS OUT: number the lines of PARTS, add the plan
+finish_tap() {
+	awk '
+		/^(not )?ok / {
+			n++
+			sub(/^ok -? ?/, "ok " n " - ") || sub(/^not ok -? ?/, "not ok " n " - ")
+		}
+		{ line[NR] = $0 }
+		END { print "1.." n; for (i = 1; i <= NR; i++) print line[i] }
+	' "$1" >"$2"
+}
+
+summarise() {
+	local f=$1 p=$2 total nok todo
+	total=$(grep -cE '^(not )?ok ' "$f" || true)
+	todo=$(grep -E '^(not )?ok .*# TODO' "$f" | grep -c . || true)
+	nok=$(grep -E '^not ok ' "$f" | grep -cv '# TODO' || true)
+	echo "# $p: $(( total - nok - todo )) passed, $nok failed, $todo todo, $total tests"
+}
+
+# ---------------------------------------------------------------------------
+# Profile: native (plain QEMU, no Xen)
+
+run_native() {
+	local d=$OUT/native kver=$DEB12_KABI-amd64 ko kd parts t0 rc
+	rm -rf "$d"
+	mkdir -p "$d"
+	parts=$d/parts.tap
+	: >"$parts"
+	if ! ko=$(build_module "$kver"); then
+		echo "not ok - native: hybrid.ko builds against $kver" >>"$parts"
+		finish_tap "$parts" "$d/results.tap"
+		return
+	fi
+	echo "ok - native: hybrid.ko builds against $kver" >>"$parts"
+	kd=$(prep_kernel "$kver")
+	build_guest_initrd "$kver" "$ko" "$d/guest.cpio.gz"
+	[ "$PREPARE_ONLY" = yes ] && return
+	log "native: booting $kver under plain QEMU"
+	t0=$(date +%s)
+	rc=0
+	run_bounded 400 "$d/serial.log" qemu-system-x86_64 -machine q35 -cpu qemu64 \
+		-smp 1 -m 1024 -accel tcg -nographic -no-reboot -nic none \
+		-kernel "$kd/root/boot/vmlinuz-$kver" -initrd "$d/guest.cpio.gz" \
+		-append "console=ttyS0 panic=-1" || rc=$?
+	log "native: QEMU ended with status $rc after $(( $(date +%s) - t0 )) s"
+	if [ "$rc" = 0 ]; then
+		echo "ok - native: guest ran and powered off (QEMU status 0, $(( $(date +%s) - t0 )) s)" >>"$parts"
+	else
+		echo "not ok - native: guest ran and powered off (QEMU status $rc; 124 = timeout)" >>"$parts"
+	fi
+	if grep -q '@@RIG-GUEST-TAP-END@@' "$d/serial.log"; then
+		echo "ok - native: guest printed its complete TAP block" >>"$parts"
+	else
+		echo "not ok - native: guest printed its complete TAP block" >>"$parts"
+		tail -n 30 "$d/serial.log" | sed 's/^/# serial: /' >>"$parts"
+	fi
+	collect_tap "$d/serial.log" >>"$parts"
+	finish_tap "$parts" "$d/results.tap"
+}
+
+# ---------------------------------------------------------------------------
+# Profiles: xen417, xen420 (Xen + PV dom0 + HVM guests, one boot)
+
+run_xen() {
+	local p=$1 d=$OUT/$1 xen base dkver dkd ov parts g name kver pirq ko n t0 rc qpid
+	rm -rf "$d"
+	mkdir -p "$d/artifacts"
+	parts=$d/parts.tap
+	: >"$parts"
+
+	xen=$(prep_xen "$p")
+	dkver=$(profile_dom0_kver "$p")
+	dkd=$(prep_kernel "$dkver")
+	base=$(prep_dom0_base "$p")
+
+	ov=$(mktemp -d "$OUT/.dom0.XXXXXX")
+	mkdir -p "$ov/rig/guests"
+	n=0
+	for g in $(default_guests "$p"); do
+		IFS=: read -r name kver pirq <<<"$g"
+		if ko=$(build_module "$kver"); then
+			echo "ok - $p: hybrid.ko builds against $kver" >>"$parts"
+		else
+			echo "not ok - $p: hybrid.ko builds against $kver" >>"$parts"
+			tail -n 20 "$OUT/modules/$kver/build.log" 2>/dev/null | sed 's/^/# /' >>"$parts"
+			continue
+		fi
+		mkdir -p "$ov/rig/guests/$name"
+		cp "$(prep_kernel "$kver")/root/boot/vmlinuz-$kver" "$ov/rig/guests/$name/vmlinuz"
+		build_guest_initrd "$kver" "$ko" "$ov/rig/guests/$name/initrd.gz"
+		echo "$name $kver $pirq" >>"$ov/rig/guests.list"
+		n=$(( n + 1 ))
+	done
+	if [ "$n" = 0 ]; then
+		echo "not ok - $p: at least one guest prepared" >>"$parts"
+		finish_tap "$parts" "$d/results.tap"
+		rm -rf "$ov"
+		return
+	fi
+
+	cp "$RIG_DIR/dom0/init" "$ov/init"
+	cp "$RIG_DIR/common/tap.sh" "$RIG_DIR/dom0/scenarios.sh" "$OUT/tools/xenexits" "$ov/rig/"
+	if [ -n "${RIG_EXTRA_DOM0:-}" ]; then
+		[ -d "$RIG_EXTRA_DOM0" ] || die "RIG_EXTRA_DOM0=$RIG_EXTRA_DOM0 is not a directory"
+		cp -a "$RIG_EXTRA_DOM0" "$ov/rig/extra"
+	fi
+	cat >"$ov/rig/config" <<-EOF
+	PROFILE=$p
+	XEN_SHORT=$(profile_xen_short "$p")
+	SCENARIOS="$(profile_scenarios "$p")"
+	BOOT_TRIES=$RIG_BOOT_TRIES
+	VCPUS=$RIG_VCPUS
+	EOF
+	# the dom0 roots are merged-/usr: /lib is a symlink the overlay must
+	# not replace with a directory
+	copy_modules "$dkd/root" "$dkver" "$ov/usr" xen-evtchn xen-gntdev xen-gntalloc \
+		xen-privcmd xenfs tun bridge xen-netback virtio_pci virtio_blk
+	mk_cpio "$ov" "$d/overlay.cpio.gz"
+	rm -rf "$ov"
+	cat "$base" "$d/overlay.cpio.gz" >"$d/dom0.cpio.gz"
+	rm -f "$d/overlay.cpio.gz"
+	[ "$PREPARE_ONLY" = yes ] && return
+
+	# Results come back on a raw disk that dom0 writes a tar archive to.
+	rm -f "$d/xfer.img"
+	truncate -s 512M "$d/xfer.img"
+
+	local limit=$(( 420 + n * 600 ))
+	log "$p: booting Xen + dom0 with $n guest(s), limit ${limit}s"
+	t0=$(date +%s)
+	rc=0
+	timeout --kill-after=10 "$limit" qemu-system-x86_64 -machine q35 -cpu "$QEMU_CPU" \
+		-smp 2 -m 3072 -accel tcg,thread=multi -nographic -no-reboot -nic none \
+		-drive "file=$d/xfer.img,format=raw,if=virtio" \
+		-kernel "$xen" \
+		-append "console=com1 com1=115200,8n1 dom0_mem=1536M,max:1536M loglvl=all guest_loglvl=all console_timestamps=boot tbuf_size=256" \
+		-initrd "$dkd/root/boot/vmlinuz-$dkver console=hvc0 earlyprintk=xen,$d/dom0.cpio.gz" \
+		</dev/null >"$d/serial.log" 2>&1 &
+	qpid=$!
+	# dom0 says when it has written the results; Xen does not power the
+	# emulated machine off, so stop QEMU then.
+	while kill -0 "$qpid" 2>/dev/null; do
+		if grep -q '@@RIG-DOM0-END@@' "$d/serial.log" 2>/dev/null; then
+			sleep 2
+			kill "$qpid" 2>/dev/null || true
+			break
+		fi
+		sleep 2
+	done
+	wait "$qpid" || rc=$?
+	local took=$(( $(date +%s) - t0 ))
+	log "$p: QEMU ended (status $rc) after ${took}s"
+
+	if grep -q '@@RIG-DOM0-END@@' "$d/serial.log"; then
+		echo "ok - $p: dom0 ran every scenario and reported (${took}s)" >>"$parts"
+	else
+		echo "not ok - $p: dom0 ran every scenario and reported (QEMU status $rc, 124 = timeout, ${took}s)" >>"$parts"
+		tail -n 40 "$d/serial.log" | tr -d '\r' | sed 's/^/# serial: /' >>"$parts"
+	fi
+	if tar -xf "$d/xfer.img" -C "$d/artifacts" 2>/dev/null && [ -f "$d/artifacts/results.tap" ]; then
+		cat "$d/artifacts/results.tap" >>"$parts"
+	else
+		echo "# no result archive on the transfer disk; TAP taken from the serial log" >>"$parts"
+		collect_tap "$d/serial.log" >>"$parts"
+	fi
+	rm -f "$d/xfer.img" "$d/dom0.cpio.gz"
+	finish_tap "$parts" "$d/results.tap"
+}
+
+# ---------------------------------------------------------------------------
+
+mkdir -p "$OUT"
+build_tools
+status=0
+for p in $PROFILES; do
+	log "=== profile $p ==="
+	t=$(date +%s)
+	case $p in
+	native) run_native ;;
+	*) run_xen "$p" ;;
+	esac
+	[ "$PREPARE_ONLY" = yes ] && { log "$p prepared in $(( $(date +%s) - t ))s"; continue; }
+	summarise "$OUT/$p/results.tap" "$p ($(( $(date +%s) - t ))s)" | tee -a "$OUT/$p/results.tap"
+	grep '^not ok ' "$OUT/$p/results.tap" | grep -qv '# TODO' && status=1
+done
+exit $status
