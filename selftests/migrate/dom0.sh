@@ -134,6 +134,15 @@ scen_notify() {
 	hm_log "$_n"
 
 	# 4. Announced live migration, MIGRATIONS times in a row
+	[ "$MIGRATIONS" -gt 0 ] || diag "notify: no live migration in this profile"
+	[ "$MIGRATIONS" -gt 0 ] && scen_notify_migrations "$_n"
+
+	# 5. Announced save and restore
+	scen_notify_save "$_n"
+}
+
+scen_notify_migrations() {
+	_n=$1
 	_ids=
 	_fail=0
 	_i=0
@@ -182,8 +191,10 @@ scen_notify() {
 	diag "resume-to-application latency (us): $(printf '%s' "$HMLOG" | tr '|' '\n' |
 		sed -n 's/.*type=COMPLETE.*latency_us=\([0-9]*\).*/\1/p' | tr '\n' ' ')"
 	_gen=$(( _gen + MIGRATIONS ))
+}
 
-	# 5. Announced save and restore
+scen_notify_save() {
+	_n=$1
 	_t=$(now)
 	if timeout 300 $NOTIFY -t 30 --save "$_n" "/save/$_n-notify.save" \
 		>/dev/null 2>"$RES/notify-save.err"; then

@@ -283,7 +283,7 @@ run_xen() {
 	rm -f "$d/xfer.img"
 	truncate -s 512M "$d/xfer.img"
 
-	local limit=$(( 420 + n * 600 ))
+	local limit=$(( 600 + n * 1500 ))
 	log "$p: booting Xen + dom0 with $n guest(s), limit ${limit}s"
 	t0=$(date +%s)
 	rc=0

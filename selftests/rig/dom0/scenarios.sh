@@ -13,7 +13,7 @@
 # Waits are polls of a condition with a bounded timeout, never fixed
 # sleeps.
 
-GUEST_BOOT_TIMEOUT=${GUEST_BOOT_TIMEOUT:-420}
+GUEST_BOOT_TIMEOUT=${GUEST_BOOT_TIMEOUT:-600}
 GUEST_IP=169.254.0.2
 DOM0_IP=169.254.0.1
 SEQ=0

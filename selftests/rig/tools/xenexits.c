@@ -157,8 +157,12 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "t:o:")) != -1) {
 		switch (c) {
-		case 't': secs = optarg; break;
-		case 'o': out = optarg; break;
+		case 't':
+			secs = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
 		default:
 			fprintf(stderr, "usage: xenexits FILE | -t SECONDS [-o FILE]\n");
 			return 2;

@@ -41,7 +41,7 @@ static int request(uint32_t type, const char *a, const char *b, size_t blen)
 	ssize_t n;
 
 	if (alen + blen > 4096) {
-		fprintf(stderr, "xsc: request too long\n");
+		fprintf(stderr, "xsc: message too long for xenstore\n");
 		exit(3);
 	}
 	h.len = alen + blen;
