@@ -32,7 +32,12 @@ make_noxen() { # ROOT KERNEL
 	local root=$1 k=$2 fake=${2%-amd64}-noxen
 	rm -rf "$root/usr/src/linux-headers-$fake" "$root/lib/modules/$fake"
 	cp -a "$root/usr/src/linux-headers-$k" "$root/usr/src/linux-headers-$fake"
-	sed -i '/^CONFIG_XEN/d' "$root/usr/src/linux-headers-$fake/.config"
+	# dkms 3.0 reads .config, dkms 3.2 include/config/auto.conf, Kbuild
+	# the latter: take Xen out of all three.
+	sed -i '/^CONFIG_XEN/d' "$root/usr/src/linux-headers-$fake/.config" \
+		"$root/usr/src/linux-headers-$fake/include/config/auto.conf"
+	sed -i '/define CONFIG_XEN/d' \
+		"$root/usr/src/linux-headers-$fake/include/generated/autoconf.h"
 	mkdir -p "$root/lib/modules/$fake"
 	ln -s "/usr/src/linux-headers-$fake" "$root/lib/modules/$fake/build"
 	echo "$fake"
