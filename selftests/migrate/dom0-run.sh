@@ -11,9 +11,9 @@ _tap_out() { echo "$*"; }
 TAP_PREFIX=
 . /rig/extra/dom0.sh
 
-# Live migrations only where the rig runs its migrate scenario (not on
-# Xen 4.20 by default: see docs/testing.md); ten in a row on the first
-# guest of a profile, three on others.
+# Live migrations only where the rig runs its migrate scenario (not by
+# default: see docs/testing.md); ten in a row on the first guest of a
+# profile, three on others.
 if ! want migrate; then
 	MIGRATIONS=0
 else
