@@ -19,7 +19,9 @@
 # Environment:
 #   HYBRID_CACHE       download cache (default /var/cache/hybrid)
 #   RIG_GUESTS         guest list for the Xen profiles, words of
-#                      NAME:KERNEL:HVM_PIRQ (HVM_PIRQ: default, 0 or 1)
+#                      NAME:KERNEL:HVM_PIRQ[:nomod] (HVM_PIRQ: default, 0
+#                      or 1; nomod: the guest never loads hybrid, for
+#                      telling the module's effects from the rig's)
 #   RIG_FULL_MATRIX=1  every guest kernel on every Xen profile
 #   RIG_EXTRA_GUEST    directory copied into the guest; its run.sh runs
 #                      after the built-in guest tests, TAP merged
@@ -28,6 +30,11 @@
 #   RIG_BOOT_TRIES     guest boot attempts before giving up (default 3)
 #   RIG_VCPUS          guest vCPUs (default 1)
 #   RIG_MIGRATE=1      live migrations too (see docs/testing.md)
+#   RIG_SOAK=N         live migrations in a row in the soak scenario
+#                      (default 10; the scenario runs only when named)
+#   RIG_GUEST_CMDLINE  words appended to every guest's kernel command line
+#   RIG_GUEST_XLCFG    lines appended to every guest's xl.cfg (';'-separated)
+#   RIG_QEMU_ACCEL     QEMU -accel for the Xen profiles (tcg,thread=multi)
 
 set -eu
 . "$(cd "$(dirname "$0")" && pwd)/lib.sh"
@@ -48,10 +55,10 @@ while [ $# -gt 0 ]; do
 done
 PROFILES=${PROFILES:-native xen417 xen420}
 SCENARIOS_GIVEN=$SCENARIOS
-SCENARIOS=${SCENARIOS:-guest sysfs net saverestore migrate extra}
+SCENARIOS=${SCENARIOS:-guest sysfs net saverestore migrate soak extra}
 for s in $SCENARIOS; do
 	case $s in
-	guest | sysfs | net | saverestore | migrate | extra) ;;
+	guest | sysfs | net | saverestore | migrate | soak | extra) ;;
 	*) die "unknown scenario $s" ;;
 	esac
 done
@@ -65,6 +72,8 @@ done
 
 RIG_BOOT_TRIES=${RIG_BOOT_TRIES:-3}
 RIG_VCPUS=${RIG_VCPUS:-1}
+RIG_SOAK=${RIG_SOAK:-10}
+RIG_QEMU_ACCEL=${RIG_QEMU_ACCEL:-tcg,thread=multi}
 QEMU_CPU=qemu64,+svm,+npt,+aes,+popcnt,+sse4.1,+sse4.2,+ssse3
 
 # ---------------------------------------------------------------------------
@@ -102,16 +111,19 @@ build_tools() {
 	done
 }
 
-# profile_scenarios PROFILE: the scenarios to run there.  A second suspend
+# profile_scenarios PROFILE: the scenarios to run there.  The soak
+# scenario runs only when named.  A second suspend
 # of a guest (a live migration after a save/restore) triple-faulted the
 # guest in about one run in three under QEMU TCG, on Xen 4.17 and 4.20
 # alike (docs/testing.md), so by default no profile runs live migration:
 # ask for it by name or with RIG_MIGRATE=1.
 profile_scenarios() {
-	if [ -z "$SCENARIOS_GIVEN" ] && [ "${RIG_MIGRATE:-0}" != 1 ]; then
-		echo "$SCENARIOS" | sed 's/ migrate//'
-	else
+	if [ -n "$SCENARIOS_GIVEN" ]; then
 		echo "$SCENARIOS"
+	elif [ "${RIG_MIGRATE:-0}" != 1 ]; then
+		echo "$SCENARIOS" | sed 's/ migrate//; s/ soak//'
+	else
+		echo "$SCENARIOS" | sed 's/ soak//'
 	fi
 }
 
@@ -220,7 +232,7 @@ run_native() {
 # Profiles: xen417, xen420 (Xen + PV dom0 + HVM guests, one boot)
 
 run_xen() {
-	local p=$1 d=$OUT/$1 xen base dkver dkd ov parts g name kver pirq ko n t0 rc qpid
+	local p=$1 d=$OUT/$1 xen base dkver dkd ov parts g name kver pirq opts ko n t0 rc qpid
 	rm -rf "$d"
 	mkdir -p "$d/artifacts"
 	parts=$d/parts.tap
@@ -235,7 +247,7 @@ run_xen() {
 	mkdir -p "$ov/rig/guests"
 	n=0
 	for g in $(default_guests "$p"); do
-		IFS=: read -r name kver pirq <<<"$g"
+		IFS=: read -r name kver pirq opts <<<"$g"
 		if ko=$(build_module "$kver"); then
 			echo "ok - $p: hybrid.ko builds against $kver" >>"$parts"
 		else
@@ -246,7 +258,7 @@ run_xen() {
 		mkdir -p "$ov/rig/guests/$name"
 		cp "$(prep_kernel "$kver")/root/boot/vmlinuz-$kver" "$ov/rig/guests/$name/vmlinuz"
 		build_guest_initrd "$kver" "$ko" "$ov/rig/guests/$name/initrd.gz"
-		echo "$name $kver $pirq" >>"$ov/rig/guests.list"
+		echo "$name $kver $pirq ${opts:-mod}" >>"$ov/rig/guests.list"
 		n=$(( n + 1 ))
 	done
 	if [ "$n" = 0 ]; then
@@ -268,6 +280,9 @@ run_xen() {
 	SCENARIOS="$(profile_scenarios "$p")"
 	BOOT_TRIES=$RIG_BOOT_TRIES
 	VCPUS=$RIG_VCPUS
+	SOAK=$RIG_SOAK
+	GUEST_CMDLINE="${RIG_GUEST_CMDLINE:-}"
+	GUEST_XLCFG='${RIG_GUEST_XLCFG:-}'
 	EOF
 	# the dom0 roots are merged-/usr: /lib is a symlink the overlay must
 	# not replace with a directory
@@ -288,7 +303,7 @@ run_xen() {
 	t0=$(date +%s)
 	rc=0
 	timeout --kill-after=10 "$limit" qemu-system-x86_64 -machine q35 -cpu "$QEMU_CPU" \
-		-smp 2 -m 3072 -accel tcg,thread=multi -nographic -no-reboot -nic none \
+		-smp 2 -m 3072 -accel "$RIG_QEMU_ACCEL" -nographic -no-reboot -nic none \
 		-drive "file=$d/xfer.img,format=raw,if=virtio" \
 		-kernel "$xen" \
 		-append "console=com1 com1=115200,8n1 dom0_mem=1536M,max:1536M loglvl=all guest_loglvl=all console_timestamps=boot tbuf_size=256" \

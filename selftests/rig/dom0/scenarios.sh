@@ -9,6 +9,9 @@
 #   net          flood ping over link-local while xenexits counts exits
 #   saverestore  xl save + xl restore; the guest agent must answer after
 #   migrate      local live migration; the guest agent must answer after
+#   soak         SOAK live migrations in a row; a guest that crashes is
+#                booted again and the soak goes on, so that one run
+#                yields a crash rate (only when named)
 #   extra        RIG_EXTRA_DOM0's run.sh
 # Waits are polls of a condition with a bounded timeout, never fixed
 # sleeps.
@@ -62,8 +65,11 @@ dom0_setup() {
 	diag "xl info: xen_version $XEN_VERSION, $(grep -E '^(xen_caps|nr_cpus|free_memory|xen_commandline)' "$RES/xl-info.txt" | tr -s ' ' | tr '\n' ';')"
 }
 
-# guest_cfg NAME PIRQ
+# guest_cfg NAME PIRQ OPTS
 guest_cfg() {
+	_cmd="console=ttyS0 xen_emul_unplug=never"
+	[ "$3" = nomod ] && _cmd="$_cmd rig.module=0"
+	[ -z "$GUEST_CMDLINE" ] || _cmd="$_cmd $GUEST_CMDLINE"
 	cat <<-EOC
 	name = "$1"
 	type = "hvm"
@@ -71,7 +77,7 @@ guest_cfg() {
 	vcpus = $VCPUS
 	kernel = "/rig/guests/$1/vmlinuz"
 	ramdisk = "/rig/guests/$1/initrd.gz"
-	cmdline = "console=ttyS0 xen_emul_unplug=never console=hvc0"
+	cmdline = "$_cmd console=hvc0"
 	serial = "pty"
 	vnc = 0
 	sdl = 0
@@ -81,6 +87,7 @@ guest_cfg() {
 	vif = [ "model=e1000e,bridge=xenbr0" ]
 	EOC
 	[ "$2" = default ] || echo "hvm_pirq = $2"
+	[ -z "$GUEST_XLCFG" ] || echo "$GUEST_XLCFG" | tr ';' '\n'
 }
 
 # boot_guest NAME: sets BOOTED=yes|no, TRIES, BOOT_SECS
@@ -117,39 +124,51 @@ boot_guest() {
 	done
 }
 
-# agent DOMID TIMEOUT CMD [ARG]: ask the guest agent; prints its answer.
-# Runs in a command substitution, so callers bump SEQ first.
-agent() {
-	_d=$1 _to=$2
+# ask DOMID TIMEOUT CMD [ARG...]: asks the guest agent (~/data/rig/req);
+# its answer in ANSWER.  Not for a command substitution: SEQ must count.
+ask() {
+	local d=$1 to=$2 p t r
 	shift 2
-	_p=/local/domain/$_d/data/rig
-	xenstore-rm "$_p/resp" >/dev/null 2>&1
-	xenstore-write "$_p/req" "$SEQ $*" || return 1
-	_t=$(now)
-	while [ "$(elapsed "$_t")" -lt "$_to" ]; do
-		_r=$(xenstore-read "$_p/resp" 2>/dev/null)
-		case $_r in "$SEQ "*) echo "${_r#"$SEQ "}"; return 0 ;; esac
-		sleep 0.5
+	p=/local/domain/$d/data/rig
+	SEQ=$(( SEQ + 1 ))
+	ANSWER=
+	xenstore-rm "$p/resp" >/dev/null 2>&1
+	xenstore-write "$p/req" "$SEQ $*" || return 1
+	t=$(now)
+	while [ "$(elapsed "$t")" -lt "$to" ]; do
+		r=$(xenstore-read "$p/resp" 2>/dev/null)
+		case $r in "$SEQ "*) ANSWER=${r#"$SEQ "}; return 0 ;; esac
+		sleep 0.3
 	done
 	return 1
 }
 
-# alive NAME WHAT: the guest agent answers a fresh nonce; sets UPTIME
+# pong DOMID: the guest agent answers a fresh nonce; sets UPTIME
+pong() {
+	local nonce
+	nonce=$(( SEQ + 1 ))-$(now)
+	ask "$1" 90 ping "$nonce" || return 1
+	case $ANSWER in "pong $nonce "*) UPTIME=${ANSWER##* }; return 0 ;; esac
+	return 1
+}
+
+# alive NAME WHAT: TAP for pong
 alive() {
 	_d=$(xl domid "$1" 2>/dev/null) || { not_ok "$2: domain $1 exists"; return 1; }
-	SEQ=$(( SEQ + 1 ))
-	_nonce=$SEQ-$(now)
-	_a=$(agent "$_d" 90 ping "$_nonce")
-	case $_a in
-	"pong $_nonce "*) UPTIME=${_a##* }; ok "$2: guest agent answers (domain $_d, guest uptime ${UPTIME}s)"; return 0 ;;
-	*) not_ok "$2: guest agent answers (domain $_d)"; diag "answer: '$_a'"; xen_hints; return 1 ;;
-	esac
+	if pong "$_d"; then
+		ok "$2: guest agent answers (domain $_d, guest uptime ${UPTIME}s)"
+		return 0
+	fi
+	not_ok "$2: guest agent answers (domain $_d)"
+	diag "answer: '$ANSWER'"
+	xen_hints
+	return 1
 }
 
 recheck() {
 	_d=$(xl domid "$1" 2>/dev/null) || return 1
-	SEQ=$(( SEQ + 1 ))
-	_a=$(agent "$_d" 60 recheck)
+	ask "$_d" 60 recheck
+	_a=$ANSWER
 	case $_a in *soft_lockups=[1-9]*)
 		diag "note: the guest logged soft lockup(s) (CPU stall seen by its watchdog); without hybrid in them they are not failed" ;;
 	esac
@@ -275,6 +294,54 @@ scen_migrate() {
 	recheck "$_n" "migrate"
 }
 
+# triple_faults: how many guest triple faults Xen has logged so far
+triple_faults() { xl dmesg 2>/dev/null | grep -c 'Triple fault'; }
+
+scen_soak() {
+	_n=$1 _i=0 _good=0 _crash=0 _other=0 _reboots=0
+	_tf=$(triple_faults)
+	while [ "$_i" -lt "$SOAK" ]; do
+		_i=$(( _i + 1 ))
+		_why=
+		_t=$(now)
+		if ! _d=$(xl domid "$_n" 2>/dev/null); then
+			_why="no domain before the migration"
+		elif ! pong "$_d"; then
+			_why="no answer before the migration"
+		elif ! timeout 300 xl migrate -s "" "$_n" "xl migrate-receive" >"$RES/$_n-soak-$_i.out" 2>&1; then
+			_why="xl migrate failed: $(tail -n 2 "$RES/$_n-soak-$_i.out" | tr '\n' ' ')"
+		elif ! _d=$(xl domid "$_n" 2>/dev/null) || ! pong "$_d"; then
+			_why="no answer after the migration"
+		fi
+		_tf1=$(triple_faults)
+		if [ -z "$_why" ]; then
+			_good=$(( _good + 1 ))
+			diag "soak $_i: migrated in $(elapsed "$_t")s, domain $_d, guest uptime ${UPTIME}s"
+			continue
+		fi
+		if [ "$_tf1" -gt "$_tf" ]; then
+			_crash=$(( _crash + 1 ))
+			diag "soak $_i: the guest triple-faulted ($_why)" \
+				"$(xl dmesg | grep -A 4 'Triple fault' | tail -n 5)"
+		else
+			_other=$(( _other + 1 ))
+			diag "soak $_i: $_why (answer '$ANSWER')"
+		fi
+		_tf=$_tf1
+		cp "/var/log/xen/console/guest-$_n.log" "$RES/$_n-soak-$_i-console.log" 2>/dev/null
+		xl destroy "$_n" >/dev/null 2>&1
+		wait_for 60 sh -c "! xl domid $_n >/dev/null 2>&1"
+		boot_guest "$_n"
+		_reboots=$(( _reboots + TRIES ))
+		if [ "$BOOTED" != yes ]; then
+			diag "soak $_i: the guest did not boot again; soak stopped"
+			break
+		fi
+	done
+	diag "soak: $_good of $SOAK migrations kept the guest answering; $_crash triple fault(s), $_other other failure(s), $_reboots boot(s) to recover"
+	is "$_good" "$SOAK" "soak: $SOAK live migrations in a row, the guest answering after each"
+}
+
 scen_extra() {
 	_n=$1
 	if [ ! -x /rig/extra/run.sh ]; then
@@ -292,12 +359,12 @@ scen_extra() {
 	is "$_rc" 0 "extra: dom0 script exited 0"
 }
 
-# run_guest NAME KVER PIRQ
+# run_guest NAME KVER PIRQ OPTS
 run_guest() {
 	_name=$1
 	TAP_PREFIX="$_name: "
-	diag "=== guest $_name: kernel $2, hvm_pirq $3, $VCPUS vCPU(s) ==="
-	guest_cfg "$_name" "$3" >"/tmp/$_name.cfg"
+	diag "=== guest $_name: kernel $2, hvm_pirq $3, $VCPUS vCPU(s), $4 ==="
+	guest_cfg "$_name" "$3" "$4" >"/tmp/$_name.cfg"
 	cp "/tmp/$_name.cfg" "$RES/$_name.cfg"
 	boot_guest "$_name"
 	if [ "$BOOTED" = yes ]; then
@@ -319,6 +386,7 @@ run_guest() {
 	want saverestore && scen_saverestore "$_name"
 	want migrate && scen_migrate "$_name"
 	if want extra && [ -e /rig/extra ]; then scen_extra "$_name"; fi
+	want soak && scen_soak "$_name"
 	cp "/var/log/xen/console/guest-$_name.log" "$RES/$_name-console.log" 2>/dev/null
 	xl destroy "$_name" >/dev/null 2>&1
 	if wait_for 60 sh -c "! xl domid $_name >/dev/null 2>&1"; then

@@ -46,6 +46,11 @@ guest_native_tests() {
 
 # --------------------------------------------------------------------------
 guest_xen_tests() {
+	if grep -q 'rig\.module=0' /proc/cmdline; then
+		diag "rig.module=0: this guest does not load hybrid (a control for the rig)"
+		guest_network
+		return
+	fi
 	taint0=$(cat /proc/sys/kernel/tainted)
 	mark=$(dmesg | wc -l)
 	pre=$(dmesg | grep -E "$BAD_DMESG")
@@ -141,9 +146,16 @@ guest_recheck() {
 	echo "$r domid=$(cat $SYSFS/domid 2>/dev/null) xsdomid=$(xsc read domid) soft_lockups=$lock"
 }
 
-# Serve dom0: requests "SEQ CMD ARG" in ~/data/rig/req, answers
-# "SEQ RESULT" in ~/data/rig/resp.
+# Serve dom0: requests "SEQ CMD ARG..." in ~/data/rig/req, answers
+# "SEQ RESULT" in ~/data/rig/resp.  A RIG_EXTRA_GUEST suite with an
+# agent.sh gets the commands the rig does not know: the agent sources it
+# and calls its extra_agent CMD ARG...
 guest_agent() {
+	extra=no
+	if [ -f /rig/extra/agent.sh ] && ! grep -q 'rig\.module=0' /proc/cmdline; then
+		. /rig/extra/agent.sh
+		extra=yes
+	fi
 	xsc write data/rig/agent ready
 	last=
 	while :; do
@@ -158,7 +170,14 @@ guest_agent() {
 		case ${2:-} in
 		ping) resp="pong ${3:-} $(cut -d' ' -f1 /proc/uptime)" ;;
 		recheck) resp=$(guest_recheck) ;;
-		*) resp="unknown-command" ;;
+		*)
+			if [ "$extra" = yes ]; then
+				shift
+				resp=$(extra_agent "$@")
+			else
+				resp="unknown-command"
+			fi
+			;;
 		esac
 		xsc write data/rig/resp "$seq $resp"
 		echo "rig agent: $seq $resp"
