@@ -156,7 +156,7 @@ migrate_extras() {
 		-o "$d/guest/migrate_test" "$top/selftests/migrate/migrate_test.c" &&
 	gcc -static -O2 -Wall -Wextra -Werror -I"$top/include/uapi" \
 		-o "$d/guest/hm_agent" "$top/selftests/migrate/hm_agent.c" || return 1
-	cp "$top/selftests/migrate/guest.sh" "$d/guest/"
+	cp "$top/selftests/migrate/guest.sh" "$top/selftests/migrate/agent.sh" "$d/guest/"
 	cp "$top/selftests/migrate/guest-run.sh" "$d/guest/run.sh"
 	cp "$top/selftests/migrate/dom0.sh" "$top/tools/xl-migrate-notify" "$d/dom0/"
 	if [ -n "${HYBRID_DEMO:-}" ]; then

@@ -4,11 +4,6 @@
 # `make demo`, dom0 side: one announced live migration of the guest, told
 # in a few lines ("# DEMO ...") from what dom0 and the guest's application
 # (hm_agent) saw.
-. /rig/config
-. /rig/tap.sh
-. /rig/scenarios.sh
-_tap_out() { echo "$*"; }
-TAP_PREFIX=
 . /rig/extra/dom0.sh
 
 say() { echo "# DEMO $*"; }

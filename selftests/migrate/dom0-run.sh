@@ -4,11 +4,6 @@
 # The hybrid-migrate suite's entry point in dom0, run by the rig as
 # RIG_EXTRA_DOM0's run.sh once per guest (GUEST, DOMID, RES set): prints
 # TAP.
-. /rig/config
-. /rig/tap.sh
-. /rig/scenarios.sh
-_tap_out() { echo "$*"; }
-TAP_PREFIX=
 . /rig/extra/dom0.sh
 
 # Live migrations only where the rig runs its migrate scenario (not by

@@ -7,30 +7,17 @@
 # (selftests/migrate/guest.sh) records every record it reads; the
 # assertions are on those records.
 #
-# Uses the rig's alive/recheck helpers and TAP functions.
+# Uses the rig's alive/recheck helpers and TAP functions; its own TAP goes
+# to stdout, which the rig merges.
+. /rig/config
+. /rig/tap.sh
+. /rig/scenarios.sh
+_tap_out() { echo "$*"; }
+TAP_PREFIX=
 
 NOTIFY=/rig/extra/xl-migrate-notify
 HM_LINES=0
 MIGRATIONS=${RIG_MIGRATIONS:-10}
-
-# hm_ask DOMID TIMEOUT CMD [ARG...]: asks the guest's migrate_serve; its
-# answer in HMANS (not in a subshell, so that SEQ keeps counting).
-hm_ask() {
-	_d=$1 _to=$2
-	shift 2
-	_p=/local/domain/$_d/data/hm
-	SEQ=$(( SEQ + 1 ))
-	HMANS=
-	xenstore-rm "$_p/resp" >/dev/null 2>&1
-	xenstore-write "$_p/req" "$SEQ $*" || return 1
-	_t=$(now)
-	while [ "$(elapsed "$_t")" -lt "$_to" ]; do
-		_r=$(xenstore-read "$_p/resp" 2>/dev/null)
-		case $_r in "$SEQ "*) HMANS=${_r#"$SEQ "}; return 0 ;; esac
-		sleep 0.3
-	done
-	return 1
-}
 
 # hm_log NAME: the agent's event lines since the last call, in HMLOG
 # ('|'-separated); false if the guest agent did not answer.
@@ -38,8 +25,8 @@ hm_log() {
 	_d=$(xl domid "$1" 2>/dev/null) || return 1
 	HMLOG=
 	while :; do
-		hm_ask "$_d" 60 log "$HM_LINES" || return 1
-		_a=$HMANS
+		ask "$_d" 60 hm-log "$HM_LINES" || return 1
+		_a=$ANSWER
 		case $_a in *" lines="*" total="*) ;; *) return 1 ;; esac
 		_total=${_a##* total=}
 		_a=${_a% total=*}
@@ -62,12 +49,13 @@ hm_field() {
 
 hm_show() { diag "agent saw:" "$(printf '%s' "$HMLOG" | tr '|' '\n')"; }
 
-# notify_prepare NAME SECONDS: announce; sets ID and ANSWER
+# notify_prepare NAME SECONDS: announce; sets ID, NRC and the guest's
+# answer NANSWER
 notify_prepare() {
 	_o=$($NOTIFY -t "$2" --prepare "$1" 2>"$RES/notify.err")
 	NRC=$?
 	ID=$(printf '%s\n' "$_o" | sed -n 1p)
-	ANSWER=$(printf '%s\n' "$_o" | sed -n 2p)
+	NANSWER=$(printf '%s\n' "$_o" | sed -n 2p)
 }
 
 scen_notify() {
@@ -95,7 +83,7 @@ scen_notify() {
 	# 1. PREPARE, acknowledged, then aborted
 	notify_prepare "$_n" 20
 	is "$NRC" 0 "notify: prepare answered"
-	is "$ANSWER" "$ID ready 1 1" "notify: the guest answers ready when its one acknowledger acked"
+	is "$NANSWER" "$ID ready 1 1" "notify: the guest answers ready when its one acknowledger acked"
 	hm_log "$_n"
 	is "$(hm_count "type=PREPARE .*flags=1 id=$ID timeout_ms=20000 ackers=1")" 1 \
 		"notify: the agent read one PREPARE with the host's id and timeout"
@@ -109,10 +97,10 @@ scen_notify() {
 	is "$(hm_count "type=ABORT .* id=$ID reason=1")" 1 "notify: the agent read the ABORT"
 
 	# 2. An application that never acknowledges: the guest answers on timeout.
-	hm_ask "$_d" 30 hold
-	is "$HMANS" held "notify: a non-acknowledging writer opens the device"
+	ask "$_d" 30 hm-hold
+	is "$ANSWER" held "notify: a non-acknowledging writer opens the device"
 	notify_prepare "$_n" 4
-	is "$ANSWER" "$ID timeout 1 2" "notify: with one writer silent, the guest answers timeout after 4 s"
+	is "$NANSWER" "$ID timeout 1 2" "notify: with one writer silent, the guest answers timeout after 4 s"
 	$NOTIFY --abort "$_n" "$ID" >/dev/null 2>>"$RES/notify.err"
 
 	# 3. ... and one that dies counts as having acknowledged.
@@ -125,8 +113,8 @@ scen_notify() {
 	while [ "$_i" -lt 60 ] && hm_log "$_n" && [ "$(hm_count "type=PREPARE .* id=$ID ")" = 0 ]; do
 		_i=$(( _i + 1 ))
 	done
-	hm_ask "$_d" 30 unhold
-	is "$HMANS" released "notify: the silent writer is killed once the PREPARE is out"
+	ask "$_d" 30 hm-unhold
+	is "$ANSWER" released "notify: the silent writer is killed once the PREPARE is out"
 	wait "$_np"
 	is "$(sed -n 2p "$RES/notify-die.out")" "$ID ready 2 2" \
 		"notify: its death counts as an ack: ready 2 of 2 ($(elapsed "$_t")s, host timeout 60 s)"

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The hybrid-migrate suite's entry point in the guest, run by the rig as
-# RIG_EXTRA_GUEST's run.sh: prints TAP, then leaves the event agent and
-# the request server running for the dom0 side (dom0-run.sh).
+# RIG_EXTRA_GUEST's run.sh: prints TAP, then leaves the event agent
+# running for the dom0 side (dom0-run.sh), which asks about it through the
+# rig's guest agent (agent.sh).
 export PATH=/rig:/bin
 . /rig/tap.sh
 # The rig merges this script's plain TAP lines itself.
@@ -22,5 +23,4 @@ if [ "$(cat /sys/hypervisor/type 2>/dev/null)" != xen ]; then
 	exit 0
 fi
 migrate_guest_tests
-migrate_serve >/dev/null 2>&1 </dev/null &
 exit 0

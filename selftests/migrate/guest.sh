@@ -6,17 +6,10 @@
 #
 #   migrate_guest_tests   load hybrid-migrate.ko, run migrate_test, unload
 #                         and reload it with a PREPARE pending, then start
-#                         the event agents the dom0 scenarios read
-#   migrate_serve         answers dom0's requests (data/hm/req) with
-#   migrate_agent_cmd:
-#       hm log K          event lines of agent A after line K, '|'-joined,
-#                         at most 8, then " lines=NEXT total=TOTAL"
-#       hm hold | unhold  start / kill an agent that opens the device for
-#                         writing and never acknowledges
-#       hm info           generation and state, from GET_INFO via the page
+#                         the event agent the dom0 scenarios read (agent.sh)
 
+. /rig/extra/agent.sh
 MKO=/rig/extra/ko/$(uname -r)/hybrid-migrate.ko
-HMDIR=/tmp/hm
 HM_BAD='WARNING:|BUG:|Oops|Call Trace|general protection|RIP: |UBSAN|KASAN|kernel BUG'
 
 migrate_loaded() { grep -q '^hybrid_migrate ' /proc/modules; }
@@ -111,52 +104,4 @@ hold_then_unload() {
 	fi
 	out=$(modload "$MKO" 2>&1)
 	is "$out" "modload: ok" "migrate: hybrid-migrate.ko loads again"
-}
-
-migrate_agent_cmd() {
-	case ${1:-} in
-	log)
-		# At most 8 lines a call, to stay well inside xenstore's 4 KiB.
-		_from=${2:-0}
-		tail -n +"$(( _from + 1 ))" "$HMDIR/A.log" | head -n 8 >"$HMDIR/chunk"
-		grep -E '^HM(EV|ACK|AGENT)' "$HMDIR/chunk" | tr '\n' '|'
-		echo " lines=$(( _from + $(wc -l <"$HMDIR/chunk") )) total=$(wc -l <"$HMDIR/A.log")"
-		;;
-	hold)
-		/rig/extra/hm_agent --hold >"$HMDIR/hold.log" 2>&1 &
-		echo $! >"$HMDIR/hold.pid"
-		if wait_for 10 grep -q 'HMAGENT ready' "$HMDIR/hold.log"; then
-			echo held
-		else
-			echo hold-failed
-		fi
-		;;
-	unhold)
-		kill "$(cat "$HMDIR/hold.pid")" 2>/dev/null && echo released ||
-			echo not-held
-		;;
-	*)
-		echo "unknown-hm-command"
-		;;
-	esac
-}
-
-# Serves dom0: requests "SEQ CMD ARG..." in ~/data/hm/req, answers
-# "SEQ RESULT" in ~/data/hm/resp.  The domain's ~/data/ is new after a
-# migration or restore; the loop does not care.
-migrate_serve() {
-	_last=
-	while :; do
-		_req=$(xsc read data/hm/req 2>/dev/null)
-		if [ -z "$_req" ] || [ "$_req" = "$_last" ]; then
-			sleep 0.3
-			continue
-		fi
-		_last=$_req
-		# shellcheck disable=SC2086
-		set -- $_req
-		_seq=$1
-		shift
-		xsc write data/hm/resp "$_seq $(migrate_agent_cmd "$@")"
-	done
 }
