@@ -7,6 +7,8 @@
 # "N passed, N failed" over every part; the exit status is non-zero if
 # anything failed.  Parts:
 #   unit        user-space unit tests (kselftest harness)
+#   tools       libhybridmigrate, the hybrid-migrate command, the example
+#               and the benchmark: built with -Werror, tested without Xen
 #   checkpatch  checkpatch.pl --strict on every C source and header
 #   matrix      the modules for every pinned kernel, W=1 C=1, no warnings
 #   dkms-check  dkms build on 6.1 and 6.12; refusal of a kernel without Xen
@@ -23,7 +25,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/check
 parts=("$@")
 if [ ${#parts[@]} -eq 0 ]; then
-	parts=(unit checkpatch matrix dkms-check rig)
+	parts=(unit tools checkpatch matrix dkms-check rig)
 	# Guests under QEMU TCG still crash (triple fault) too often for the
 	# Xen profiles to gate every change (issue #3, docs/testing.md): the
 	# full run boots the plain-QEMU profile unless told otherwise.
@@ -75,6 +77,31 @@ part_unit() {
 				tap 1 "unit: $(basename "$bin") exited with $rc"
 		fi
 	done
+}
+
+part_tools() {
+	local ksft b=$out/tools rc
+	ksft=$("$top/selftests/build/linux-source.sh")/tools/testing/selftests || {
+		tap 1 "tools: kselftest harness available"
+		return
+	}
+	rm -rf "$b"
+	if ! make -C "$top/tools" O="$b" WERROR=1 KSFT="$ksft" all static test-progs \
+		>"$out/tools-build.log" 2>&1; then
+		cat "$out/tools-build.log" >&2
+		tap 1 "tools: library, command, static command, example, bench build with -Wall -Wextra -Werror"
+		return
+	fi
+	tap 0 "tools: library, command, static command, example, bench build with -Wall -Wextra -Werror"
+	"$b/hm_lib_test" >"$b/hm_lib_test.out" 2>&1
+	rc=$?
+	sed -n 's/^\(ok\|not ok\) [0-9]* /\1 - tools: /p' "$b/hm_lib_test.out"
+	if [ $rc -ne 0 ]; then
+		grep '^#' "$b/hm_lib_test.out" >&2
+		grep -q '^not ok' "$b/hm_lib_test.out" ||
+			tap 1 "tools: hm_lib_test exited with $rc"
+	fi
+	"$top/tools/tests/cli-test.sh" "$b"
 }
 
 part_checkpatch() {
