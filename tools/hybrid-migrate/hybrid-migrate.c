@@ -495,6 +495,7 @@ static int parse_uint(const char *s, unsigned long long *v)
 
 /* Options of status, watch and wait */
 struct watch_opts {
+	int wait;			/* the options of wait, not watch */
 	int json;
 	unsigned long long count;	/* 0: no limit */
 	int timeout_ms;			/* wait: -1 for ever */
@@ -511,11 +512,15 @@ static int watch_opt(void *arg, int opt, const char *val)
 		o->json = 1;
 		break;
 	case 'c':
+		if (o->wait)
+			return usage_error(usage_wait, "unknown option '%s'", "--count");
 		if (parse_uint(val, &o->count) || !o->count)
 			return usage_error(usage_watch,
 					   "--count takes a positive integer, not '%s'", val);
 		break;
 	case 't':
+		if (!o->wait)
+			return usage_error(usage_watch, "unknown option '%s'", "--timeout");
 		errno = 0;
 		sec = strtod(val, &end);
 		if (errno || *end || end == val || sec < 0 || sec > 2000000)
@@ -629,72 +634,41 @@ static int cmd_status(struct ctx *c, int argc, char **argv)
 	return r;
 }
 
-static int cmd_watch(struct ctx *c, int argc, char **argv)
+/* watch, or with WAIT wait: events until the end, N of them, or a COMPLETE */
+static int watch_events(struct ctx *c, int argc, char **argv, int wait)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "count", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
-	struct watch_opts o = { .timeout_ms = -1 };
-	struct hybrid_migrate_event ev;
-	unsigned long long n = 0;
-	struct hm_handle *h;
-	struct emit e = { .f = stdout };
-	int r, forever = -1;
-
-	r = parse(argc, argv, "+h", longopts, usage_watch, watch_opt, &o);
-	if (r)
-		return r < 0 ? 0 : r;
-	e.fmt = o.json ? FMT_JSON : FMT_TEXT;
-	r = open_device(c, 0, &h);
-	if (r)
-		return r;
-	while (!o.count || n < o.count) {
-		r = next_event(c, h, &ev, &forever);
-		if (r < 0)
-			break;
-		emit_event(&e, h, &ev);
-		emit_end(&e);
-		n++;
-	}
-	hm_close(h);
-	if (r == -EINTR || r == -ENODATA || r > 0)
-		return 0;
-	return read_error(c, r);
-}
-
-static int cmd_wait(struct ctx *c, int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	struct watch_opts o = { .timeout_ms = -1 };
+	struct watch_opts o = { .wait = wait, .timeout_ms = -1 };
 	struct hybrid_migrate_event ev;
-	struct hm_handle *h;
+	unsigned long long n = 0;
 	struct emit e = { .f = stdout };
+	struct hm_handle *h;
 	int r;
 
-	r = parse(argc, argv, "+ht:", longopts, usage_wait, watch_opt, &o);
+	r = parse(argc, argv, "+h", longopts, wait ? usage_wait : usage_watch,
+		  watch_opt, &o);
 	if (r)
 		return r < 0 ? 0 : r;
 	e.fmt = o.json ? FMT_JSON : FMT_TEXT;
 	r = open_device(c, 0, &h);
 	if (r)
 		return r;
-	do {
-		r = next_event(c, h, &ev, &o.timeout_ms);
-	} while (r > 0 && ev.type != HYBRID_EV_COMPLETE);
-	if (r > 0) {
+	while ((r = next_event(c, h, &ev, &o.timeout_ms)) > 0) {
+		if (wait && ev.type != HYBRID_EV_COMPLETE)
+			continue;
 		emit_event(&e, h, &ev);
 		emit_end(&e);
+		if (wait || ++n == o.count)
+			break;
 	}
 	hm_close(h);
-	if (r > 0)
+	if (r > 0 || (!wait && (r == -EINTR || r == -ENODATA)))
 		return 0;
 	if (!r) {
 		fprintf(stderr, PROG ": no COMPLETE within the timeout\n");
@@ -703,6 +677,16 @@ static int cmd_wait(struct ctx *c, int argc, char **argv)
 	if (r == -EINTR)
 		return EXIT_ERROR;
 	return read_error(c, r);
+}
+
+static int cmd_watch(struct ctx *c, int argc, char **argv)
+{
+	return watch_events(c, argc, argv, 0);
+}
+
+static int cmd_wait(struct ctx *c, int argc, char **argv)
+{
+	return watch_events(c, argc, argv, 1);
 }
 
 /* ---- hook ---- */

@@ -77,7 +77,7 @@ done
 
 ok=0
 for args in "watch --count 0" "watch --count x" "wait --timeout abc" "wait --timeout -1" \
-	    "wait --timeout" "--fd x watch" "--device"; do
+	    "wait --timeout" "--fd x watch" "--device" "watch --timeout 1" "wait --count 1"; do
 	# shellcheck disable=SC2086
 	run "$hm" $args
 	[ $rc -eq 64 ] || { echo "'$args': exit $rc, expected 64" >&2; ok=1; }
