@@ -47,8 +47,21 @@ sources() {
 		(cd "$top" && find drivers include selftests tools -name '*.[ch]')
 }
 
+# run_ksft PART BIN: runs a kselftest-harness program; its results as TAP
+run_ksft() {
+	local part=$1 bin=$2 rc
+	"$bin" >"$bin.out" 2>&1
+	rc=$?
+	sed -n "s/^\(ok\|not ok\) [0-9]* /\1 - $part: /p" "$bin.out"
+	if [ $rc -ne 0 ]; then
+		grep '^#' "$bin.out" >&2
+		grep -q '^not ok' "$bin.out" ||
+			tap 1 "$part: $(basename "$bin") exited with $rc"
+	fi
+}
+
 part_unit() {
-	local ksft bin src rc
+	local ksft bin src
 	ksft=$("$top/selftests/build/linux-source.sh")/tools/testing/selftests || {
 		tap 1 "unit: kselftest harness available"
 		return
@@ -68,19 +81,12 @@ part_unit() {
 			tap 1 "unit: build $(basename "$src")"
 			continue
 		fi
-		"$bin" >"$bin.out" 2>&1
-		rc=$?
-		sed -n 's/^\(ok\|not ok\) [0-9]* /\1 - unit: /p' "$bin.out"
-		if [ $rc -ne 0 ]; then
-			grep '^#' "$bin.out" >&2
-			grep -q '^not ok' "$bin.out" ||
-				tap 1 "unit: $(basename "$bin") exited with $rc"
-		fi
+		run_ksft unit "$bin"
 	done
 }
 
 part_tools() {
-	local ksft b=$out/tools rc
+	local ksft b=$out/tools
 	ksft=$("$top/selftests/build/linux-source.sh")/tools/testing/selftests || {
 		tap 1 "tools: kselftest harness available"
 		return
@@ -93,14 +99,7 @@ part_tools() {
 		return
 	fi
 	tap 0 "tools: library, command, static command, example, bench build with -Wall -Wextra -Werror"
-	"$b/hm_lib_test" >"$b/hm_lib_test.out" 2>&1
-	rc=$?
-	sed -n 's/^\(ok\|not ok\) [0-9]* /\1 - tools: /p' "$b/hm_lib_test.out"
-	if [ $rc -ne 0 ]; then
-		grep '^#' "$b/hm_lib_test.out" >&2
-		grep -q '^not ok' "$b/hm_lib_test.out" ||
-			tap 1 "tools: hm_lib_test exited with $rc"
-	fi
+	run_ksft tools "$b/hm_lib_test"
 	"$top/tools/tests/cli-test.sh" "$b"
 }
 
