@@ -180,8 +180,9 @@ migrate_extras() {
 	gcc -static -O2 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
 		-Werror -pthread -I"$top/include/uapi" -I"$ksft" \
 		-o "$d/guest/migrate_test" "$top/selftests/migrate/migrate_test.c" &&
-	gcc -static -O2 -Wall -Wextra -Werror -I"$top/include/uapi" \
-		-o "$d/guest/hm_agent" "$top/selftests/migrate/hm_agent.c" || return 1
+	gcc -static -O2 -Wall -Wextra -Werror -I"$top/include/uapi" -I"$top/tools/lib" \
+		-o "$d/guest/hm_agent" "$top/selftests/migrate/hm_agent.c" \
+		"$top/tools/lib/hm.c" "$top/tools/lib/hm-features.c" || return 1
 	cp "$top/selftests/migrate/guest.sh" "$d/guest/"
 	cp "$top/selftests/migrate/guest-run.sh" "$d/guest/run.sh"
 	cp "$top/selftests/migrate/dom0.sh" "$top/tools/xl-migrate-notify" "$d/dom0/"
