@@ -5,11 +5,18 @@
 #   make                      build against the running kernel
 #   make KDIR=/path/to/build  build against any configured headers tree
 #   make OBJ=dir KDIR=...     build a copy of the sources in dir
-#   make install              modules_install into /lib/modules/<kver>/updates
+#   make install              install-modules and install-tools
+#   make install-modules      modules_install into /lib/modules/<kver>/updates
+#   make tools                libhybridmigrate, hybrid-migrate, example, bench
+#                             (user space only: no kernel headers needed)
+#   make tools-static         hybrid-migrate-static, for busybox guests
+#   make install-tools        library, headers, .pc, tool, man pages, udev
+#                             rule, systemd unit (DESTDIR, PREFIX=/usr/local)
 #   make dkms-install         register, build and install with DKMS
 #   make deps                 install what the checks need (Debian 12, root)
 #   make check                every test; ends with "N passed, N failed"
-#   make unit | checkpatch | matrix | dkms-check | rig   one part of it
+#   make unit | tools-check | checkpatch | matrix | dkms-check | rig
+#                             one part of it (tools-check: part "tools")
 #   make rig PROFILE=xen417 SCENARIO=migrate   one profile, one scenario
 #   make demo                 boot a Xen HVM guest and show hybrid at work
 
@@ -30,8 +37,9 @@ else
 BUILD := $(abspath $(OBJ))
 endif
 
-.PHONY: all modules clean install dkms-install dkms-remove deps check \
-	unit checkpatch matrix dkms-check rig demo
+.PHONY: all modules clean install install-modules dkms-install dkms-remove \
+	deps check unit checkpatch matrix dkms-check rig demo tools tools-static \
+	install-tools clean-tools tools-check
 
 all: modules
 
@@ -42,11 +50,26 @@ ifneq ($(OBJ),)
 endif
 	$(MAKE) -C $(KDIR) M=$(BUILD) modules
 
-clean:
+clean: clean-tools
 	$(MAKE) -C $(KDIR) M=$(BUILD) clean
 
-install: modules
+install: install-modules install-tools
+
+install-modules: modules
 	$(MAKE) -C $(KDIR) M=$(BUILD) INSTALL_MOD_DIR=updates modules_install
+
+# User space (tools/Makefile): PREFIX, DESTDIR, CC, CFLAGS pass through.
+tools:
+	$(MAKE) -C $(TOP)/tools
+
+tools-static:
+	$(MAKE) -C $(TOP)/tools static
+
+install-tools:
+	$(MAKE) -C $(TOP)/tools install
+
+clean-tools:
+	$(MAKE) -C $(TOP)/tools clean
 
 dkms-install:
 	rm -rf /usr/src/hybrid-$(VERSION)
@@ -70,6 +93,9 @@ check:
 
 unit checkpatch matrix dkms-check rig:
 	PROFILE="$(PROFILE)" SCENARIO="$(SCENARIO)" $(TOP)/selftests/check.sh $@
+
+tools-check:
+	$(TOP)/selftests/check.sh tools
 
 demo:
 	$(TOP)/selftests/demo.sh

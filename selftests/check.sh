@@ -7,6 +7,8 @@
 # "N passed, N failed" over every part; the exit status is non-zero if
 # anything failed.  Parts:
 #   unit        user-space unit tests (kselftest harness)
+#   tools       libhybridmigrate, the hybrid-migrate command, the example
+#               and the benchmark: built with -Werror, tested without Xen
 #   checkpatch  checkpatch.pl --strict on every C source and header
 #   matrix      the modules for every pinned kernel, W=1 C=1, no warnings
 #   dkms-check  dkms build on 6.1 and 6.12; refusal of a kernel without Xen
@@ -23,7 +25,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/check
 parts=("$@")
 if [ ${#parts[@]} -eq 0 ]; then
-	parts=(unit checkpatch matrix dkms-check rig)
+	parts=(unit tools checkpatch matrix dkms-check rig)
 	# Guests under QEMU TCG still crash (triple fault) too often for the
 	# Xen profiles to gate every change (issue #3, docs/testing.md): the
 	# full run boots the plain-QEMU profile unless told otherwise.
@@ -45,8 +47,21 @@ sources() {
 		(cd "$top" && find drivers include selftests tools -name '*.[ch]')
 }
 
+# run_ksft PART BIN: runs a kselftest-harness program; its results as TAP
+run_ksft() {
+	local part=$1 bin=$2 rc
+	"$bin" >"$bin.out" 2>&1
+	rc=$?
+	sed -n "s/^\(ok\|not ok\) [0-9]* /\1 - $part: /p" "$bin.out"
+	if [ $rc -ne 0 ]; then
+		grep '^#' "$bin.out" >&2
+		grep -q '^not ok' "$bin.out" ||
+			tap 1 "$part: $(basename "$bin") exited with $rc"
+	fi
+}
+
 part_unit() {
-	local ksft bin src rc
+	local ksft bin src
 	ksft=$("$top/selftests/build/linux-source.sh")/tools/testing/selftests || {
 		tap 1 "unit: kselftest harness available"
 		return
@@ -66,15 +81,26 @@ part_unit() {
 			tap 1 "unit: build $(basename "$src")"
 			continue
 		fi
-		"$bin" >"$bin.out" 2>&1
-		rc=$?
-		sed -n 's/^\(ok\|not ok\) [0-9]* /\1 - unit: /p' "$bin.out"
-		if [ $rc -ne 0 ]; then
-			grep '^#' "$bin.out" >&2
-			grep -q '^not ok' "$bin.out" ||
-				tap 1 "unit: $(basename "$bin") exited with $rc"
-		fi
+		run_ksft unit "$bin"
 	done
+}
+
+part_tools() {
+	local ksft b=$out/tools
+	ksft=$("$top/selftests/build/linux-source.sh")/tools/testing/selftests || {
+		tap 1 "tools: kselftest harness available"
+		return
+	}
+	rm -rf "$b"
+	if ! make -C "$top/tools" O="$b" WERROR=1 KSFT="$ksft" all static test-progs \
+		>"$out/tools-build.log" 2>&1; then
+		cat "$out/tools-build.log" >&2
+		tap 1 "tools: library, command, static command, example, bench build with -Wall -Wextra -Werror"
+		return
+	fi
+	tap 0 "tools: library, command, static command, example, bench build with -Wall -Wextra -Werror"
+	run_ksft tools "$b/hm_lib_test"
+	"$top/tools/tests/cli-test.sh" "$b"
 }
 
 part_checkpatch() {
@@ -154,8 +180,9 @@ migrate_extras() {
 	gcc -static -O2 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
 		-Werror -pthread -I"$top/include/uapi" -I"$ksft" \
 		-o "$d/guest/migrate_test" "$top/selftests/migrate/migrate_test.c" &&
-	gcc -static -O2 -Wall -Wextra -Werror -I"$top/include/uapi" \
-		-o "$d/guest/hm_agent" "$top/selftests/migrate/hm_agent.c" || return 1
+	gcc -static -O2 -Wall -Wextra -Werror -I"$top/include/uapi" -I"$top/tools/lib" \
+		-o "$d/guest/hm_agent" "$top/selftests/migrate/hm_agent.c" \
+		"$top/tools/lib/hm.c" "$top/tools/lib/hm-features.c" || return 1
 	cp "$top/selftests/migrate/guest.sh" "$top/selftests/migrate/agent.sh" "$d/guest/"
 	cp "$top/selftests/migrate/guest-run.sh" "$d/guest/run.sh"
 	cp "$top/selftests/migrate/dom0.sh" "$top/tools/xl-migrate-notify" "$d/dom0/"

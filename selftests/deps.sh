@@ -16,6 +16,8 @@ fi
 host_pkgs=(
 	gcc make libc6-dev perl git python3 kmod
 	debootstrap util-linux cpio xz-utils gzip coreutils
+	# the tools part: JSON checks, man page checks, pkg-config
+	jq man-db groff-base pkgconf
 	"linux-source-6.1=$LINUX_SOURCE_PKG"
 	# the Xen test rig
 	"qemu-system-x86=$RIG_HOST_QEMU"

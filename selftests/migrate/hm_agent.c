@@ -9,7 +9,8 @@
  * observer); --hold opens it for writing but never acknowledges (an
  * application that holds a migration up).  For COMPLETE, latency_us is the
  * time from the kernel's resume to this program having the record.  With
- * --count N it exits after N COMPLETE records.
+ * --count N it exits after N COMPLETE records.  Built with libhybridmigrate
+ * (tools/lib) for the names of the records.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,22 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/hybrid_migrate.h>
-
-static const char *type_name(unsigned int type)
-{
-	switch (type) {
-	case HYBRID_EV_PREPARE:
-		return "PREPARE";
-	case HYBRID_EV_ABORT:
-		return "ABORT";
-	case HYBRID_EV_COMPLETE:
-		return "COMPLETE";
-	case HYBRID_EV_LOST:
-		return "LOST";
-	}
-	return "UNKNOWN";
-}
+#include "hybrid-migrate.h"
 
 static unsigned long long now_ns(void)
 {
@@ -87,7 +73,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		printf("HMEV seq=%llu type=%s gen=%llu flags=%u",
-		       (unsigned long long)ev.seq, type_name(ev.type),
+		       (unsigned long long)ev.seq, hm_event_name(ev.type),
 		       (unsigned long long)ev.generation, ev.flags);
 		switch (ev.type) {
 		case HYBRID_EV_PREPARE:
