@@ -28,6 +28,8 @@
 #   RIG_EXTRA_DOM0     directory copied into dom0; its run.sh runs once
 #                      per guest (env GUEST, DOMID), TAP merged
 #   RIG_BOOT_TRIES     guest boot attempts before giving up (default 3)
+#   RIG_RECOVER        scenarios run again on a rebooted guest after an
+#                      emulator failure, at most, per profile (default 2)
 #   RIG_VCPUS          guest vCPUs (default 1)
 #   RIG_MIGRATE=1      live migrations too (see docs/testing.md)
 #   RIG_SOAK=N         live migrations in a row in the soak scenario
@@ -35,6 +37,7 @@
 #   RIG_GUEST_CMDLINE  words appended to every guest's kernel command line
 #   RIG_GUEST_XLCFG    lines appended to every guest's xl.cfg (';'-separated)
 #   RIG_QEMU_ACCEL     QEMU -accel for the Xen profiles (tcg,thread=multi)
+#   RIG_QEMU_CPU       QEMU -cpu for the Xen profiles
 
 set -eu
 . "$(cd "$(dirname "$0")" && pwd)/lib.sh"
@@ -71,10 +74,11 @@ for c in qemu-system-x86_64 debootstrap cpio gzip timeout gcc make; do
 done
 
 RIG_BOOT_TRIES=${RIG_BOOT_TRIES:-3}
+RIG_RECOVER=${RIG_RECOVER:-2}
 RIG_VCPUS=${RIG_VCPUS:-1}
 RIG_SOAK=${RIG_SOAK:-10}
 RIG_QEMU_ACCEL=${RIG_QEMU_ACCEL:-tcg,thread=multi}
-QEMU_CPU=qemu64,+svm,+npt,+aes,+popcnt,+sse4.1,+sse4.2,+ssse3
+QEMU_CPU=${RIG_QEMU_CPU:-qemu64,+svm,+npt,+aes,+popcnt,+sse4.1,+sse4.2,+ssse3}
 
 # ---------------------------------------------------------------------------
 # Guest lists
@@ -279,6 +283,7 @@ run_xen() {
 	XEN_SHORT=$(profile_xen_short "$p")
 	SCENARIOS="$(profile_scenarios "$p")"
 	BOOT_TRIES=$RIG_BOOT_TRIES
+	RECOVER=$RIG_RECOVER
 	VCPUS=$RIG_VCPUS
 	SOAK=$RIG_SOAK
 	GUEST_CMDLINE="${RIG_GUEST_CMDLINE:-}"
