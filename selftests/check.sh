@@ -183,6 +183,9 @@ migrate_extras() {
 	gcc -static -O2 -Wall -Wextra -Werror -I"$top/include/uapi" -I"$top/tools/lib" \
 		-o "$d/guest/hm_agent" "$top/selftests/migrate/hm_agent.c" \
 		"$top/tools/lib/hm.c" "$top/tools/lib/hm-features.c" || return 1
+	make -s -C "$top/tools" static O="$d/tools" WERROR=1 >&2 || return 1
+	cp "$d/tools/hybrid-migrate-static" "$d/guest/hybrid-migrate"
+	cp "$d/tools/hm-bench-static" "$d/guest/hm-bench"
 	cp "$top/selftests/migrate/guest.sh" "$top/selftests/migrate/agent.sh" "$d/guest/"
 	cp "$top/selftests/migrate/guest-run.sh" "$d/guest/run.sh"
 	cp "$top/selftests/migrate/dom0.sh" "$top/tools/xl-migrate-notify" "$d/dom0/"

@@ -9,6 +9,13 @@
 #   hm-hold           start an agent that opens the device for writing and
 #                     never acknowledges
 #   hm-unhold         kill it
+#   hm-hook           start "hybrid-migrate hook" whose PREPARE command
+#                     waits for hm-hook-go; it logs every event it ran for
+#   hm-hook-go        let the PREPARE command exit 0 (so the hook acks)
+#   hm-hook-stop      stop the hook; answers the events it ran for
+#   hm-watch TYPE     "W A G": how many TYPE events "hybrid-migrate watch
+#                     --json" printed so far (W), how many agent A read
+#                     (A), and the generation of watch's last event (G)
 
 HMDIR=/tmp/hm
 
@@ -33,6 +40,33 @@ extra_agent() {
 	hm-unhold)
 		kill "$(cat "$HMDIR/hold.pid")" 2>/dev/null && echo released ||
 			echo not-held
+		;;
+	hm-hook)
+		rm -f "$HMDIR/go" "$HMDIR/hook.log"
+		/rig/extra/hybrid-migrate hook \
+			--prepare "until [ -e $HMDIR/go ]; do sleep 0.2; done; echo \"PREPARE \$HYBRID_MIGRATE_MIGRATION_ID\" >>$HMDIR/hook.log" \
+			--abort "echo \"ABORT \$HYBRID_MIGRATE_MIGRATION_ID\" >>$HMDIR/hook.log" \
+			>"$HMDIR/hook.out" 2>&1 &
+		echo $! >"$HMDIR/hook.pid"
+		# hooked once the hook holds the device open for writing
+		if wait_for 10 sh -c "ls -l /proc/$(cat "$HMDIR/hook.pid")/fd 2>/dev/null | grep -q hybrid-migrate"; then
+			echo hooked
+		else
+			echo hook-failed
+		fi
+		;;
+	hm-hook-go)
+		touch "$HMDIR/go" && echo go
+		;;
+	hm-hook-stop)
+		kill "$(cat "$HMDIR/hook.pid")" 2>/dev/null
+		tr '\n' '|' <"$HMDIR/hook.log"
+		echo
+		;;
+	hm-watch)
+		echo "$(grep -c "\"type\": *\"$2\"" "$HMDIR/W.json")" \
+			"$(grep -c "^HMEV .*type=$2 " "$HMDIR/A.log")" \
+			"$(grep -o '"generation": *[0-9]*' "$HMDIR/W.json" | tail -n 1 | grep -o '[0-9]*$')"
 		;;
 	*)
 		echo "unknown-hm-command"

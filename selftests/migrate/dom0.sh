@@ -69,10 +69,9 @@ scen_notify() {
 		diag "answer: ${HMLOG:-none}"
 		return
 	fi
-	# Plain saves and migrations before this scenario: unannounced resumes.
-	_plain=0
-	want saverestore && _plain=$(( _plain + 1 ))
-	want migrate && _plain=$(( _plain + 1 ))
+	# The rig's own saves and migrations of this boot of the guest before
+	# this scenario (RESUMES): unannounced resumes.
+	_plain=${RESUMES:-0}
 	is "$(hm_count 'type=COMPLETE .* id=0 changes=0x[0-9a-f]+ cflags=0x0 ')" "$_plain" \
 		"notify: each unannounced resume gave one COMPLETE with id 0"
 	_gen=$(printf '%s' "$HMLOG" | tr '|' '\n' | grep 'type=COMPLETE' | tail -n 1 |
@@ -109,10 +108,7 @@ scen_notify() {
 	_t=$(now)
 	wait_for 30 sh -c "xenstore-read /local/domain/$_d/control/hybrid-migrate | grep -q '^prepare '"
 	ID=$(xenstore-read "/local/domain/$_d/control/hybrid-migrate" | cut -d' ' -f2)
-	_i=0
-	while [ "$_i" -lt 60 ] && hm_log "$_n" && [ "$(hm_count "type=PREPARE .* id=$ID ")" = 0 ]; do
-		_i=$(( _i + 1 ))
-	done
+	hm_wait_prepare "$_n" "$ID"
 	ask "$_d" 30 hm-unhold
 	is "$ANSWER" released "notify: the silent writer is killed once the PREPARE is out"
 	wait "$_np"
@@ -121,17 +117,57 @@ scen_notify() {
 	$NOTIFY --abort "$_n" "$ID" >/dev/null 2>>"$RES/notify.err"
 	hm_log "$_n"
 
-	# 4. Announced live migration, MIGRATIONS times in a row
+	# 4. The command-line tool's hook acknowledges once its PREPARE
+	# command exited 0, and not before.
+	ask "$_d" 30 hm-hook
+	is "$ANSWER" hooked "notify: hybrid-migrate hook holds the device for writing"
+	$NOTIFY -t 60 --prepare "$_n" >"$RES/notify-hook.out" 2>>"$RES/notify.err" &
+	_np=$!
+	wait_for 30 sh -c "xenstore-read /local/domain/$_d/control/hybrid-migrate | grep -q '^prepare '"
+	ID=$(xenstore-read "/local/domain/$_d/control/hybrid-migrate" | cut -d' ' -f2)
+	hm_wait_prepare "$_n" "$ID"
+	_r=$(xenstore-read "/local/domain/$_d/data/hybrid-migrate/response" 2>/dev/null)
+	case $_r in
+	"$ID "*) not_ok "notify: no answer while the hook's PREPARE command runs (got '$_r')" ;;
+	*) ok "notify: no answer while the hook's PREPARE command runs" ;;
+	esac
+	ask "$_d" 30 hm-hook-go
+	wait "$_np"
+	is "$(sed -n 2p "$RES/notify-hook.out")" "$ID ready 2 2" \
+		"notify: ready 2 of 2 once the hook's command exited 0"
+	$NOTIFY --abort "$_n" "$ID" >/dev/null 2>>"$RES/notify.err"
+	wait_for 10 sh -c "xenstore-read /local/domain/$_d/data/hybrid-migrate/response | grep -q '^$ID aborted'"
+	ask "$_d" 30 hm-hook-stop
+	like "$ANSWER" "PREPARE $ID\\|ABORT $ID\\|" \
+		"notify: the hook ran its commands with the event's id in its environment"
+	hm_log "$_n"
+
+	# 5. Announced live migration, MIGRATIONS times in a row
 	[ "$MIGRATIONS" -gt 0 ] || diag "notify: no live migration in this profile"
 	[ "$MIGRATIONS" -gt 0 ] && scen_notify_migrations "$_n"
 
-	# 5. Announced save and restore: a second suspend, so only where live
+	# 6. Announced save and restore: a second suspend, so only where live
 	# migration runs too (docs/testing.md).
 	if want migrate; then
 		scen_notify_save "$_n"
 	else
 		diag "notify: no announced save/restore in this run (RIG_MIGRATE=1)"
 	fi
+
+	# The command-line tool's watch saw what the agent saw.
+	_d=$(xl domid "$_n")
+	ask "$_d" 30 hm-watch COMPLETE
+	set -- $ANSWER
+	is "${1:-none} ${3:-none}" "${2:-} $_gen" \
+		"notify: hybrid-migrate watch --json printed every COMPLETE the agent read (${2:-?}), last generation $_gen"
+}
+
+# hm_wait_prepare NAME ID: until agent A has read the PREPARE of ID
+hm_wait_prepare() {
+	_i=0
+	while [ "$_i" -lt 60 ] && hm_log "$1" && [ "$(hm_count "type=PREPARE .* id=$2 ")" = 0 ]; do
+		_i=$(( _i + 1 ))
+	done
 }
 
 scen_notify_migrations() {
@@ -214,5 +250,6 @@ scen_notify_save() {
 	hm_log "$_n"
 	is "$(hm_count "type=COMPLETE gen=$(( _gen + 1 )) .* id=$ID .*cflags=0x1 ")" 1 \
 		"notify: the agent read the restore's COMPLETE, id $ID, generation $(( _gen + 1 ))"
+	_gen=$(( _gen + 1 ))
 	recheck "$_n" "notify"
 }

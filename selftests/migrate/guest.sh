@@ -79,13 +79,37 @@ migrate_guest_tests() {
 		diag "$bad"
 	fi
 
-	# Agent A acknowledges every PREPARE; dom0 reads what it saw.
+	migrate_tool_tests
+
+	# Agent A acknowledges every PREPARE; dom0 reads what it saw, and
+	# what the command-line tool's watch (W) saw beside it.
 	/rig/extra/hm_agent >"$HMDIR/A.log" 2>&1 &
 	if wait_for 10 grep -q 'HMAGENT ready' "$HMDIR/A.log"; then
 		ok "migrate: event agent started"
 	else
 		not_ok "migrate: event agent started"
 	fi
+	/rig/extra/hybrid-migrate watch --json >"$HMDIR/W.json" 2>"$HMDIR/W.err" &
+}
+
+# The command-line tool and the library on the real device.
+migrate_tool_tests() {
+	out=$(/rig/extra/hybrid-migrate status 2>&1)
+	rc=$?
+	is "$rc" 0 "migrate: tool: hybrid-migrate status exits 0"
+	diag "$out"
+	gen=$(cat /sys/hypervisor/hybrid/domid 2>/dev/null)
+	like "$out" ".*domid[^0-9]*$gen.*" "migrate: tool: status shows the domid sysfs has ($gen)"
+	out=$(/rig/extra/hybrid-migrate status --json 2>&1)
+	like "$out" '\{.*"generation": *[0-9]+.*\}' "migrate: tool: status --json has the generation"
+	out=$(/rig/extra/hybrid-migrate wait --timeout 1 2>&1)
+	is "$?" 2 "migrate: tool: wait --timeout 1 exits 2 with no migration"
+	# The library's cheap check on the device page, against a system call
+	# per check, in this guest (times under TCG: compare rows, not runs).
+	# (fewer checks than on a real machine: this CPU is emulated)
+	/rig/extra/hm-bench -n 200000 -r 3 >"$HMDIR/bench.out" 2>&1
+	is "$?" 0 "migrate: tool: hm-bench ran on the device"
+	while IFS= read -r l; do diag "bench: $l"; done <"$HMDIR/bench.out"
 }
 
 # The host's answer to the PREPARE injected before an unload.
