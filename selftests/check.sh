@@ -15,9 +15,8 @@
 #   rig         the Xen test rig (selftests/rig): real Xen 4.17 and 4.20
 #               HVM guests under QEMU, and a plain QEMU boot; PROFILE and
 #               SCENARIO (space-separated) narrow it down.  A run of all
-#               parts boots only the plain-QEMU profile (native) unless
-#               HYBRID_CHECK_PROFILES says otherwise, e.g.
-#               HYBRID_CHECK_PROFILES="native xen417 xen420"
+#               parts boots every profile unless HYBRID_CHECK_PROFILES
+#               says otherwise, e.g. HYBRID_CHECK_PROFILES=native
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,10 +25,7 @@ out=$top/build/check
 parts=("$@")
 if [ ${#parts[@]} -eq 0 ]; then
 	parts=(unit tools checkpatch matrix dkms-check rig)
-	# Guests under QEMU TCG still crash (triple fault) too often for the
-	# Xen profiles to gate every change (issue #3, docs/testing.md): the
-	# full run boots the plain-QEMU profile unless told otherwise.
-	: "${PROFILE:=${HYBRID_CHECK_PROFILES:-native}}"
+	: "${PROFILE:=${HYBRID_CHECK_PROFILES:-native xen417 xen420}}"
 fi
 
 matrix_kernels="$DEB12_KABI-amd64 $DEB12_KABI-cloud-amd64 $DEB12_612_KABI-amd64 $DEB13_KABI-amd64"

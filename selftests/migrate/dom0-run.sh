@@ -6,9 +6,8 @@
 # TAP.
 . /rig/extra/dom0.sh
 
-# Live migrations only where the rig runs its migrate scenario (not by
-# default: see docs/testing.md); ten in a row on the first guest of a
-# profile, three on others.
+# Live migrations only where the rig runs its migrate scenario: ten in a
+# row, three on a guest with hvm_pirq set (the second guest of xen420).
 if ! want migrate; then
 	MIGRATIONS=0
 else

@@ -146,12 +146,11 @@ scen_notify() {
 	[ "$MIGRATIONS" -gt 0 ] || diag "notify: no live migration in this profile"
 	[ "$MIGRATIONS" -gt 0 ] && scen_notify_migrations "$_n"
 
-	# 6. Announced save and restore: a second suspend, so only where live
-	# migration runs too (docs/testing.md).
+	# 6. Announced save and restore, where the rig migrates too.
 	if want migrate; then
 		scen_notify_save "$_n"
 	else
-		diag "notify: no announced save/restore in this run (RIG_MIGRATE=1)"
+		diag "notify: no announced save/restore in this run (no migrate scenario)"
 	fi
 
 	# The command-line tool's watch saw what the agent saw.

@@ -31,7 +31,6 @@
 #   RIG_RECOVER        scenarios run again on a rebooted guest after an
 #                      emulator failure, at most, per profile (default 2)
 #   RIG_VCPUS          guest vCPUs (default 1)
-#   RIG_MIGRATE=1      live migrations too (see docs/testing.md)
 #   RIG_SOAK=N         live migrations in a row in the soak scenario
 #                      (default 10; the scenario runs only when named)
 #   RIG_GUEST_CMDLINE  words appended to every guest's kernel command line
@@ -116,16 +115,10 @@ build_tools() {
 }
 
 # profile_scenarios PROFILE: the scenarios to run there.  The soak
-# scenario runs only when named.  A second suspend
-# of a guest (a live migration after a save/restore) triple-faulted the
-# guest in about one run in three under QEMU TCG, on Xen 4.17 and 4.20
-# alike (docs/testing.md), so by default no profile runs live migration:
-# ask for it by name or with RIG_MIGRATE=1.
+# scenario runs only when named.
 profile_scenarios() {
 	if [ -n "$SCENARIOS_GIVEN" ]; then
 		echo "$SCENARIOS"
-	elif [ "${RIG_MIGRATE:-0}" != 1 ]; then
-		echo "$SCENARIOS" | sed 's/ migrate//; s/ soak//'
 	else
 		echo "$SCENARIOS" | sed 's/ soak//'
 	fi

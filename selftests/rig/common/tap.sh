@@ -50,12 +50,12 @@ like() {
 
 # wait_for SECONDS CMD...: polls CMD every half second; false on timeout
 wait_for() {
-	_t=$(( $1 * 2 ))
+	local n=$(( $1 * 2 ))
 	shift
-	while [ "$_t" -gt 0 ]; do
+	while [ "$n" -gt 0 ]; do
 		if "$@"; then return 0; fi
 		sleep 0.5
-		_t=$(( _t - 1 ))
+		n=$(( n - 1 ))
 	done
 	return 1
 }

@@ -159,9 +159,10 @@ guest_agent() {
 	xsc write data/rig/agent ready
 	last=
 	while :; do
-		req=$(xsc read data/rig/req 2>/dev/null)
-		if [ -z "$req" ] || [ "$req" = "$last" ]; then
-			sleep 0.3
+		# blocks on a xenstore watch: an idle guest runs nothing (each
+		# start of a static program costs CPUID exits)
+		if ! req=$(xsc next data/rig/req "$last"); then
+			sleep 1	# xenbus failed; try again, not in a tight loop
 			continue
 		fi
 		last=$req
