@@ -302,6 +302,14 @@ scen_migrate() {
 	recheck "$_n" "migrate"
 }
 
+# reboot_guest NAME: destroys what is left of the guest and boots it
+# again (boot_guest's results)
+reboot_guest() {
+	xl destroy "$1" >/dev/null 2>&1
+	wait_for 60 sh -c "! xl domid $1 >/dev/null 2>&1"
+	boot_guest "$1"
+}
+
 # triple_faults: how many guest triple faults Xen has logged so far
 triple_faults() { xl dmesg 2>/dev/null | grep -c 'Triple fault'; }
 
@@ -337,9 +345,7 @@ scen_soak() {
 		fi
 		_tf=$_tf1
 		cp "/var/log/xen/console/guest-$_n.log" "$RES/$_n-soak-$_i-console.log" 2>/dev/null
-		xl destroy "$_n" >/dev/null 2>&1
-		wait_for 60 sh -c "! xl domid $_n >/dev/null 2>&1"
-		boot_guest "$_n"
+		reboot_guest "$_n"
 		_reboots=$(( _reboots + TRIES ))
 		if [ "$BOOTED" != yes ]; then
 			diag "soak $_i: the guest did not boot again; soak stopped"
@@ -396,9 +402,7 @@ scenario() {
 		diag "emulator failure in ${_sf#scen_}: $EMU_WHY" \
 			"the guest is booted again and ${_sf#scen_} runs again (recovery $RECOVERED of at most $RECOVER)"
 		cp "/var/log/xen/console/guest-$_sn.log" "$RES/$_sn-console-lost$RECOVERED.log" 2>/dev/null
-		xl destroy "$_sn" >/dev/null 2>&1
-		wait_for 60 sh -c "! xl domid $_sn >/dev/null 2>&1"
-		boot_guest "$_sn"
+		reboot_guest "$_sn"
 		if [ "$BOOTED" != yes ]; then
 			not_ok "the guest boots again after an emulator failure (tries: $TRIES)"
 			return 0
