@@ -30,6 +30,12 @@
 #   RIG_BOOT_TRIES     guest boot attempts before giving up (default 3)
 #   RIG_RECOVER        scenarios run again on a rebooted guest after an
 #                      emulator failure, at most, per profile (default 2)
+#   RIG_MACHINE_TRIES  boots of the whole emulated machine when it resets
+#                      before dom0 reported (default 2), only while the
+#                      reset came within RIG_MACHINE_RETRY_WITHIN seconds
+#                      of the boot (default 900)
+#   RIG_TEST_MACHINE_RESET=N  dom0 resets the machine on machine attempt
+#                      N once the toolstack is up (tests the retry above)
 #   RIG_VCPUS          guest vCPUs (default 1)
 #   RIG_SOAK=N         live migrations in a row in the soak scenario
 #                      (default 10; the scenario runs only when named)
@@ -74,6 +80,8 @@ done
 
 RIG_BOOT_TRIES=${RIG_BOOT_TRIES:-3}
 RIG_RECOVER=${RIG_RECOVER:-2}
+RIG_MACHINE_TRIES=${RIG_MACHINE_TRIES:-2}
+RIG_MACHINE_RETRY_WITHIN=${RIG_MACHINE_RETRY_WITHIN:-900}
 RIG_VCPUS=${RIG_VCPUS:-1}
 RIG_SOAK=${RIG_SOAK:-10}
 RIG_QEMU_ACCEL=${RIG_QEMU_ACCEL:-tcg,thread=multi}
@@ -228,8 +236,51 @@ run_native() {
 # ---------------------------------------------------------------------------
 # Profiles: xen417, xen420 (Xen + PV dom0 + HVM guests, one boot)
 
+# What ended a Xen machine that never reported: Xen's own words if it
+# said any, else the emulator (QEMU leaves a triple-faulted machine
+# silently under -no-reboot).
+machine_reset_reason() {
+	local l
+	l=$(tr -d '\r' <"$1" | grep -E -m1 'Panic on CPU|Hardware Dom0 crashed|Kernel panic|Fatal|FATAL' || true)
+	echo "${l:-no panic on the console: emulator}" | cut -c1-120
+}
+
+# boot_machine PROFILE DIR XEN DOM0DIR DOM0KVER LIMIT TRY: one run of the
+# emulated machine; sets MACHINE_RC and MACHINE_TOOK.
+boot_machine() {
+	local p=$1 d=$2 xen=$3 dkd=$4 dkver=$5 limit=$6 try=$7 t0 qpid
+
+	# Results come back on a raw disk that dom0 writes a tar archive to.
+	rm -f "$d/xfer.img"
+	truncate -s 512M "$d/xfer.img"
+	log "$p: booting Xen + dom0, limit ${limit}s"
+	t0=$(date +%s)
+	MACHINE_RC=0
+	timeout --kill-after=10 "$limit" qemu-system-x86_64 -machine q35 -cpu "$QEMU_CPU" \
+		-smp 2 -m 3072 -accel "$RIG_QEMU_ACCEL" -nographic -no-reboot -nic none \
+		-drive "file=$d/xfer.img,format=raw,if=virtio" \
+		-kernel "$xen" \
+		-append "console=com1 com1=115200,8n1 dom0_mem=1536M,max:1536M loglvl=all guest_loglvl=all console_timestamps=boot tbuf_size=256" \
+		-initrd "$dkd/root/boot/vmlinuz-$dkver console=hvc0 earlyprintk=xen rig.attempt=$try,$d/dom0.cpio.gz" \
+		</dev/null >"$d/serial.log" 2>&1 &
+	qpid=$!
+	# dom0 says when it has written the results; Xen does not power the
+	# emulated machine off, so stop QEMU then.
+	while kill -0 "$qpid" 2>/dev/null; do
+		if grep -q '@@RIG-DOM0-END@@' "$d/serial.log" 2>/dev/null; then
+			sleep 2
+			kill "$qpid" 2>/dev/null || true
+			break
+		fi
+		sleep 2
+	done
+	wait "$qpid" || MACHINE_RC=$?
+	MACHINE_TOOK=$(( $(date +%s) - t0 ))
+	log "$p: QEMU ended (status $MACHINE_RC) after ${MACHINE_TOOK}s"
+}
+
 run_xen() {
-	local p=$1 d=$OUT/$1 xen base dkver dkd ov parts g name kver pirq opts ko n t0 rc qpid
+	local p=$1 d=$OUT/$1 xen base dkver dkd ov parts g name kver pirq opts ko n
 	rm -rf "$d"
 	mkdir -p "$d/artifacts"
 	parts=$d/parts.tap
@@ -281,6 +332,7 @@ run_xen() {
 	SOAK=$RIG_SOAK
 	GUEST_CMDLINE="${RIG_GUEST_CMDLINE:-}"
 	GUEST_XLCFG='${RIG_GUEST_XLCFG:-}'
+	TEST_MACHINE_RESET="${RIG_TEST_MACHINE_RESET:-}"
 	EOF
 	# the dom0 roots are merged-/usr: /lib is a symlink the overlay must
 	# not replace with a directory
@@ -292,40 +344,29 @@ run_xen() {
 	rm -f "$d/overlay.cpio.gz"
 	[ "$PREPARE_ONLY" = yes ] && return
 
-	# Results come back on a raw disk that dom0 writes a tar archive to.
-	rm -f "$d/xfer.img"
-	truncate -s 512M "$d/xfer.img"
-
-	local limit=$(( 600 + n * 1500 ))
-	log "$p: booting Xen + dom0 with $n guest(s), limit ${limit}s"
-	t0=$(date +%s)
-	rc=0
-	timeout --kill-after=10 "$limit" qemu-system-x86_64 -machine q35 -cpu "$QEMU_CPU" \
-		-smp 2 -m 3072 -accel "$RIG_QEMU_ACCEL" -nographic -no-reboot -nic none \
-		-drive "file=$d/xfer.img,format=raw,if=virtio" \
-		-kernel "$xen" \
-		-append "console=com1 com1=115200,8n1 dom0_mem=1536M,max:1536M loglvl=all guest_loglvl=all console_timestamps=boot tbuf_size=256" \
-		-initrd "$dkd/root/boot/vmlinuz-$dkver console=hvc0 earlyprintk=xen,$d/dom0.cpio.gz" \
-		</dev/null >"$d/serial.log" 2>&1 &
-	qpid=$!
-	# dom0 says when it has written the results; Xen does not power the
-	# emulated machine off, so stop QEMU then.
-	while kill -0 "$qpid" 2>/dev/null; do
-		if grep -q '@@RIG-DOM0-END@@' "$d/serial.log" 2>/dev/null; then
-			sleep 2
-			kill "$qpid" 2>/dev/null || true
+	local limit=$(( 600 + n * 1500 )) try=1 why
+	while :; do
+		boot_machine "$p" "$d" "$xen" "$dkd" "$dkver" "$limit" "$try"
+		grep -q '@@RIG-DOM0-END@@' "$d/serial.log" && break
+		# The emulated machine reset itself (QEMU exits 0 under
+		# -no-reboot) before dom0 reported.  A deterministic failure
+		# would do it again; boot once more if it happened early.
+		why=$(machine_reset_reason "$d/serial.log")
+		if [ "$MACHINE_RC" != 0 ] || [ "$try" -ge "$RIG_MACHINE_TRIES" ] ||
+		   [ "$MACHINE_TOOK" -gt "$RIG_MACHINE_RETRY_WITHIN" ]; then
 			break
 		fi
-		sleep 2
+		echo "# $p: machine attempt $try reset after ${MACHINE_TOOK}s ($why); serial tail:" >>"$parts"
+		tail -n 40 "$d/serial.log" | tr -d '\r' | sed 's/^/#   serial: /' >>"$parts"
+		mv "$d/serial.log" "$d/serial-attempt$try.log"
+		log "$p: machine reset after ${MACHINE_TOOK}s ($why), booting again"
+		try=$(( try + 1 ))
 	done
-	wait "$qpid" || rc=$?
-	local took=$(( $(date +%s) - t0 ))
-	log "$p: QEMU ended (status $rc) after ${took}s"
 
 	if grep -q '@@RIG-DOM0-END@@' "$d/serial.log"; then
-		echo "ok - $p: dom0 ran every scenario and reported (${took}s)" >>"$parts"
+		echo "ok - $p: dom0 ran every scenario and reported (${MACHINE_TOOK}s, machine attempt $try of at most $RIG_MACHINE_TRIES)" >>"$parts"
 	else
-		echo "not ok - $p: dom0 ran every scenario and reported (QEMU status $rc, 124 = timeout, ${took}s)" >>"$parts"
+		echo "not ok - $p: dom0 ran every scenario and reported (QEMU status $MACHINE_RC, 124 = timeout, ${MACHINE_TOOK}s, machine attempt $try, $(machine_reset_reason "$d/serial.log"))" >>"$parts"
 		tail -n 40 "$d/serial.log" | tr -d '\r' | sed 's/^/# serial: /' >>"$parts"
 	fi
 	if tar -xf "$d/xfer.img" -C "$d/artifacts" 2>/dev/null && [ -f "$d/artifacts/results.tap" ]; then

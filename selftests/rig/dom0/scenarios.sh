@@ -16,7 +16,9 @@
 # Waits are polls of a condition with a bounded timeout, never fixed
 # sleeps.
 
-GUEST_BOOT_TIMEOUT=${GUEST_BOOT_TIMEOUT:-600}
+GUEST_BOOT_TIMEOUT=${GUEST_BOOT_TIMEOUT:-480}
+# a boot whose console stays silent this long is hung (boots print all along)
+GUEST_QUIET_TIMEOUT=${GUEST_QUIET_TIMEOUT:-240}
 GUEST_IP=169.254.0.2
 DOM0_IP=169.254.0.1
 SEQ=0
@@ -111,9 +113,19 @@ boot_guest() {
 			continue
 		fi
 		_why=timeout
+		_size=0
+		_quiet=$(now)
 		while [ "$(elapsed "$_t")" -lt "$GUEST_BOOT_TIMEOUT" ]; do
 			if grep -q '@@RIG-GUEST-TAP-END@@' "$_log" 2>/dev/null; then _why=up; break; fi
 			if ! xl domid "$_n" >/dev/null 2>&1; then _why=gone; break; fi
+			_s=$(wc -c <"$_log" 2>/dev/null || echo 0)
+			if [ "$_s" != "$_size" ]; then
+				_size=$_s
+				_quiet=$(now)
+			elif [ "$(elapsed "$_quiet")" -ge "$GUEST_QUIET_TIMEOUT" ]; then
+				_why=quiet
+				break
+			fi
 			sleep 1
 		done
 		BOOT_SECS=$(elapsed "$_t")
@@ -123,8 +135,12 @@ boot_guest() {
 		gone)
 			diag "boot try $TRIES: the domain disappeared after ${BOOT_SECS}s (crashed, rebooted or powered off; on_crash/on_reboot = destroy)" \
 				"$(tail -n 8 "$_log" 2>/dev/null)" "$(xl dmesg | grep -iE 'triple|crash|d[0-9]+v[0-9]+.*(fault|shutdown)' | tail -n 5)" ;;
-		timeout)
-			diag "boot try $TRIES: no end of guest TAP within ${GUEST_BOOT_TIMEOUT}s" "$(tail -n 8 "$_log" 2>/dev/null)"
+		timeout | quiet)
+			if [ "$_why" = quiet ]; then
+				diag "boot try $TRIES: console silent for ${GUEST_QUIET_TIMEOUT}s, hung after ${BOOT_SECS}s" "$(tail -n 8 "$_log" 2>/dev/null)"
+			else
+				diag "boot try $TRIES: no end of guest TAP within ${GUEST_BOOT_TIMEOUT}s" "$(tail -n 8 "$_log" 2>/dev/null)"
+			fi
 			xl destroy "$_n" >/dev/null 2>&1 ;;
 		esac
 	done
