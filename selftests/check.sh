@@ -72,6 +72,7 @@ part_unit() {
 			-I"$top/drivers/hybrid" -I"$ksft" \
 			-o "$bin" "$src" "$top/drivers/hybrid/hvmfeat.c" \
 			"$top/drivers/hybrid/migrate-proto.c" \
+			"$top/drivers/hybrid/irq-msg.c" \
 			>"$bin.log" 2>&1; then
 			cat "$bin.log" >&2
 			tap 1 "unit: build $(basename "$src")"
@@ -128,7 +129,8 @@ part_matrix() {
 			rc=1
 		fi
 		if [ $rc -eq 0 ] && { [ ! -f "$dir/hybrid.ko" ] ||
-				      [ ! -f "$dir/hybrid-migrate.ko" ]; }; then
+				      [ ! -f "$dir/hybrid-migrate.ko" ] ||
+				      [ ! -f "$dir/hybrid-irq.ko" ]; }; then
 			rc=1
 		fi
 		[ $rc -eq 0 ] || cat "$out/matrix-$k.log" "$dir/build.log" >&2
@@ -183,6 +185,7 @@ migrate_extras() {
 	cp "$d/tools/hybrid-migrate-static" "$d/guest/hybrid-migrate"
 	cp "$d/tools/hm-bench-static" "$d/guest/hm-bench"
 	cp "$top/selftests/migrate/guest.sh" "$top/selftests/migrate/agent.sh" "$d/guest/"
+	cp "$top/selftests/irq/guest.sh" "$d/guest/irq.sh"
 	cp "$top/selftests/migrate/guest-run.sh" "$d/guest/run.sh"
 	cp "$top/selftests/migrate/dom0.sh" "$top/tools/xl-migrate-notify" "$d/dom0/"
 	if [ -n "${HYBRID_DEMO:-}" ]; then

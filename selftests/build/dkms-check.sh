@@ -44,7 +44,7 @@ make_noxen() { # ROOT KERNEL
 }
 
 check_root() { # ROOTNAME KERNEL...
-	local rootname=$1 root k rc fake ko
+	local rootname=$1 root k rc fake ko m
 	shift
 	root=$("$top/selftests/build/chroot.sh" "$rootname") || {
 		tap 1 "dkms: build root $rootname"
@@ -65,15 +65,14 @@ check_root() { # ROOTNAME KERNEL...
 		[ $rc -eq 0 ] || cat "$log/build-$k.log" >&2
 		in_root "$root" "install-$k" dkms install "hybrid/$version" -k "$k"
 		rc=$?
-		ko=$(ls "$root/lib/modules/$k/updates/dkms/"hybrid.ko* 2>/dev/null)
-		if [ $rc -eq 0 ] && [ -n "$ko" ] &&
-		   chroot "$root" modinfo -F vermagic "${ko#"$root"}" | grep -q "^$k "; then
-			rc=0
-		else
-			rc=1
-			cat "$log/install-$k.log" >&2
-		fi
-		tap $rc "dkms: install for $k puts a module with vermagic $k in updates/dkms"
+		for m in hybrid hybrid-migrate hybrid-irq; do
+			ko=$(ls "$root/lib/modules/$k/updates/dkms/$m.ko"* 2>/dev/null)
+			[ -n "$ko" ] &&
+			chroot "$root" modinfo -F vermagic "${ko#"$root"}" | grep -q "^$k " ||
+				rc=1
+		done
+		[ $rc -eq 0 ] || cat "$log/install-$k.log" >&2
+		tap $rc "dkms: install for $k puts hybrid, hybrid-migrate and hybrid-irq with vermagic $k in updates/dkms"
 	done
 
 	fake=$(make_noxen "$root" "$1")

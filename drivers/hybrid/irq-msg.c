@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Encoding and decoding of x86 MSI messages for Xen HVM pirqs, and the
+ * EOI rule for pirqs.
+ *
+ * Xen's hvm_inject_msi() reads a message whose vector is 0 as a pirq:
+ * bits 8-31 of the pirq from bits 8-31 of the upper address, bits 0-7
+ * from the destination id field (address bits 12-19).  Any other vector
+ * goes to the virtual LAPIC.
+ */
+#include <linux/bits.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+
+#include "irq-msg.h"
+
+#define MSI_ADDR_BASE		0xfee00000U
+#define MSI_ADDR_BASE_MASK	0xfff00000U
+#define MSI_ADDR_DEST_SHIFT	12
+#define MSI_ADDR_EXT_DEST_SHIFT	5	/* Xen's extended destination id */
+#define MSI_ADDR_LOGICAL	BIT(2)
+#define MSI_DATA_DELIVERY_SHIFT	8
+#define MSI_DATA_LEVEL		BIT(15)
+#define MSI_DELIVERY_EXTINT	7
+
+/**
+ * hybrid_msi_compose_pirq - the MSI message that Xen delivers as @pirq
+ * @pirq: a pirq from PHYSDEVOP_get_free_pirq, 1 to HYBRID_PIRQ_MAX
+ * @msg: filled in
+ *
+ * The same message Linux writes for its own HVM pirqs: vector 0, ExtINT
+ * delivery (which no real MSI uses), physical destination.
+ * Returns 0, or -EINVAL for a pirq Xen would not decode.
+ */
+int hybrid_msi_compose_pirq(u32 pirq, struct hybrid_msi_raw *msg)
+{
+	if (pirq == 0 || pirq > HYBRID_PIRQ_MAX)
+		return -EINVAL;
+	msg->address_hi = pirq & 0xffffff00U;
+	msg->address_lo = MSI_ADDR_BASE | (pirq & 0xff) << MSI_ADDR_DEST_SHIFT;
+	msg->data = MSI_DELIVERY_EXTINT << MSI_DATA_DELIVERY_SHIFT;
+	return 0;
+}
+
+/**
+ * hybrid_msi_decode - where a message goes, as Xen reads it
+ * @msg: the message
+ * @ext_dest_id: the domain uses Xen's extended destination id
+ *	(XEN_HVM_CPUID_EXT_DEST_ID): address bits 5-11 are APIC id bits 8-14
+ * @out: filled in
+ */
+void hybrid_msi_decode(const struct hybrid_msi_raw *msg, bool ext_dest_id,
+		       struct hybrid_msi_decoded *out)
+{
+	u32 dest = (msg->address_lo >> MSI_ADDR_DEST_SHIFT) & 0xff;
+
+	memset(out, 0, sizeof(*out));
+	out->delivery_mode = (msg->data >> MSI_DATA_DELIVERY_SHIFT) & 7;
+	out->logical = msg->address_lo & MSI_ADDR_LOGICAL;
+	out->level = msg->data & MSI_DATA_LEVEL;
+	if ((msg->address_lo & MSI_ADDR_BASE_MASK) != MSI_ADDR_BASE) {
+		out->target = HYBRID_MSI_INVALID;
+		return;
+	}
+	out->vector = msg->data & 0xff;
+	if (!out->vector) {
+		out->pirq = (msg->address_hi & 0xffffff00U) | dest;
+		out->target = out->pirq && out->pirq <= HYBRID_PIRQ_MAX ?
+			      HYBRID_MSI_PIRQ : HYBRID_MSI_INVALID;
+		return;
+	}
+	if (ext_dest_id)
+		dest |= ((msg->address_lo >> MSI_ADDR_EXT_DEST_SHIFT) & 0x7f) << 8;
+	out->dest = dest;
+	out->target = HYBRID_MSI_LAPIC;
+}
+
+const char *hybrid_msi_target_name(enum hybrid_msi_target target)
+{
+	switch (target) {
+	case HYBRID_MSI_LAPIC:
+		return "lapic";
+	case HYBRID_MSI_PIRQ:
+		return "pirq";
+	default:
+		return "invalid";
+	}
+}
+
+/**
+ * hybrid_pirq_needs_eoi - must completing this pirq call PHYSDEVOP_eoi?
+ * @query_rc: what PHYSDEVOP_irq_status_query returned for it
+ * @xen_says_needs_eoi: XENIRQSTAT_needs_eoi in the query's flags
+ *
+ * Xen knows: a pirq of a passed-through device needs the EOI hypercall
+ * (the physical interrupt stays unacknowledged until then), an emulated
+ * device's does not.  The query fails for an emulated MSI pirq that has
+ * not fired yet; Linux then never issues the EOI.  Here an unanswered
+ * query means "yes" until Xen answers: a spurious EOI costs one
+ * hypercall, a lost one stops a passed-through device's interrupts.
+ */
+bool hybrid_pirq_needs_eoi(int query_rc, bool xen_says_needs_eoi)
+{
+	if (query_rc)
+		return true;
+	return xen_says_needs_eoi;
+}

@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# Guest side of the hybrid-irq tests (busybox ash), run from the rig's
+# RIG_EXTRA_GUEST suite with the rig's TAP helpers loaded.
+#
+#   irq_guest_tests   load hybrid-irq.ko and check its inventory against
+#                     what the kernel shows in /proc/interrupts, then
+#                     unload and load it again
+#   irq_native_tests  off Xen: hybrid-irq.ko is refused
+
+IKO=/rig/extra/ko/$(uname -r)/hybrid-irq.ko
+IRQDIR=/sys/kernel/debug/hybrid-irq
+
+irq_loaded() { grep -q '^hybrid_irq ' /proc/modules; }
+
+# The MSI and MSI-X lines of /proc/interrupts as "IRQ CHIP COUNT": Linux's
+# HVM pirqs show as chip xen-pirq named -msi or -msi-x, LAPIC-delivered
+# ones as PCI-MSI* (6.1: PCI-MSI, 6.12: PCI-MSI-<dev>, PCI-MSIX-<dev>).
+proc_msi() {
+	awk 'NR == 1 { ncpu = NF; next }
+	{
+		irq = $1; sub(/:$/, "", irq)
+		if (irq !~ /^[0-9]+$/) next
+		n = 0
+		for (i = 2; i <= ncpu + 1; i++) n += $i
+		chip = $(ncpu + 2)
+		if (chip == "xen-pirq" && $0 ~ / -msi(-x)? /) print irq, chip, n
+		else if (chip ~ /^(IR-)?PCI-MSI/) print irq, chip, n
+	}' /proc/interrupts
+}
+
+irq_guest_tests() {
+	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+	out=$(modload "$IKO" 2>&1)
+	is "$out" "modload: ok" "irq: hybrid-irq.ko loads"
+	check "irq: debugfs hybrid-irq/irqs and devices exist" \
+		test -r "$IRQDIR/irqs" -a -r "$IRQDIR/devices"
+
+	proc_msi >/tmp/irq-before
+	grep -v '^#' "$IRQDIR/irqs" >/tmp/irq-inv
+	proc_msi >/tmp/irq-after
+	diag "inventory:" "$(cat /tmp/irq-inv)"
+	diag "devices:" "$(grep -v '^#' "$IRQDIR/devices")"
+
+	# Both ways: each MSI vector /proc/interrupts lists is in the
+	# inventory with the same chip, its count between the counts read
+	# before and after; and the inventory lists nothing more.
+	bad=
+	while read -r irq chip n; do
+		l=$(awk -v i="$irq" '$1 == i' /tmp/irq-inv)
+		[ -n "$l" ] || { bad="$bad irq$irq:missing"; continue; }
+		set -- $l
+		[ "$6" = "$chip" ] || bad="$bad irq$irq:chip=$6/$chip"
+		a=$(awk -v i="$irq" '$1 == i { print $3 }' /tmp/irq-after)
+		[ "$n" -le "$9" ] && [ "$9" -le "${a:-0}" ] ||
+			bad="$bad irq$irq:count=$9/$n..$a"
+		case $chip in
+		xen-pirq) [ "$5" = pirq ] && [ "$7" -gt 0 ] || bad="$bad irq$irq:$5/$7" ;;
+		*) [ "$5" = lapic ] || bad="$bad irq$irq:$5" ;;
+		esac
+	done </tmp/irq-before
+	is "${bad:-none}" none "irq: every MSI vector in /proc/interrupts is in the inventory, same chip, count and delivery"
+	is "$(wc -l </tmp/irq-inv)" "$(wc -l </tmp/irq-before)" \
+		"irq: and the inventory has no vector /proc/interrupts lacks"
+
+	# The NIC: stock Linux takes its MSI-X onto pirqs exactly when Xen
+	# offers HVM pirqs (no APIC virtualization under emulation).
+	nic=$(basename "$(readlink /sys/class/net/eth0/device 2>/dev/null)")
+	pirqs=$(cat /sys/hypervisor/hybrid/hvm_pirqs 2>/dev/null)
+	if [ "$pirqs" = 1 ]; then want=pirq; else want=lapic; fi
+	dev=$(awk -v d="$nic" '$1 == d' "$IRQDIR/devices")
+	set -- $dev
+	is "${2:-} ${3:-} ${5:-}" "e1000e msix $want" \
+		"irq: the NIC ($nic) is listed as e1000e MSI-X on $want delivery (hvm_pirqs=$pirqs)"
+	is "${4:-0}" "$(awk -v d="$nic" '$2 == d' /tmp/irq-inv | wc -l)" \
+		"irq: with as many vectors as the inventory's lines for it"
+	if [ "$pirqs" = 1 ]; then
+		like "$dev" '.* on pirq event channels, bound by Linux at boot' \
+			"irq: the NIC's reason says Linux bound its pirqs"
+		eoi=$(awk -v d="$nic" '$2 == d { print $10 }' /tmp/irq-inv | sort -u | tr '\n' ' ')
+		like "$eoi" '((none|hypercall|unknown\(-?[0-9]+\)) )+' \
+			"irq: Xen answered the EOI query for each of its pirqs ($eoi)"
+	else
+		like "$dev" '.*stays on the LAPIC: Xen offers this domain no HVM pirqs; hvm_pirq = 1 in its xl\.cfg allows them.*' \
+			"irq: the NIC stays on the LAPIC, and the reason names hvm_pirq = 1"
+	fi
+
+	# The inventory changes nothing: the NIC still answers, and the
+	# module unloads and loads again.
+	check "irq: rmmod hybrid_irq" rmmod hybrid_irq
+	check "irq: debugfs entries gone after unload" test ! -e "$IRQDIR"
+	out=$(modload "$IKO" 2>&1)
+	is "$out" "modload: ok" "irq: hybrid-irq.ko loads again"
+	check "irq: inventory readable after reload" grep -q "^[0-9]" "$IRQDIR/irqs"
+}
+
+irq_native_tests() {
+	out=$(modload "$IKO" 2>&1)
+	like "$out" 'modload: errno [0-9]+ .*' "irq: native: hybrid-irq.ko is refused ($out)"
+	check "irq: native: not loaded" sh -c '! grep -q "^hybrid_irq " /proc/modules'
+}
