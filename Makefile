@@ -19,6 +19,8 @@
 #                             one part of it (tools-check: part "tools")
 #   make rig PROFILE=xen417 SCENARIO=migrate   one profile, one scenario
 #   make demo                 boot a Xen HVM guest and show hybrid at work
+#   make bench-irq            VM exits of the interrupt path on Xen 4.17 and
+#                             4.20, as the tables of docs/performance.md
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 OBJ ?=
@@ -39,7 +41,7 @@ endif
 
 .PHONY: all modules clean install install-modules dkms-install dkms-remove \
 	deps check unit checkpatch matrix dkms-check rig demo tools tools-static \
-	install-tools clean-tools tools-check
+	install-tools clean-tools tools-check bench-irq
 
 all: modules
 
@@ -99,3 +101,6 @@ tools-check:
 
 demo:
 	$(TOP)/selftests/demo.sh
+
+bench-irq:
+	PROFILE="$(PROFILE)" $(TOP)/selftests/irq/bench.sh

@@ -100,3 +100,35 @@ irq_native_tests() {
 	like "$out" 'modload: errno [0-9]+ .*' "irq: native: hybrid-irq.ko is refused ($out)"
 	check "irq: native: not loaded" sh -c '! grep -q "^hybrid_irq " /proc/modules'
 }
+
+# Commands for the rig's guest agent (agent.sh hands it irq-*):
+#   irq-nic            "irqs=A,B,C count=N rx=R delivery=D": eth0's MSI
+#                      vectors, their interrupts summed from
+#                      /proc/interrupts, eth0's received packets, and the
+#                      delivery hybrid-irq reports for the NIC
+#   irq-maskbench I N  mask+unmask vector I N times (hybrid-irq's
+#                      maskbench); answers "I N NS" or "error ..."
+irq_agent() {
+	case $1 in
+	irq-nic)
+		_irqs=$(awk '/eth0/ { sub(/:$/, "", $1); print $1 }' /proc/interrupts | tr '\n' ',')
+		_irqs=${_irqs%,}
+		_cnt=$(awk 'NR == 1 { n = NF; next }
+			/eth0/ { for (i = 2; i <= n + 1; i++) s += $i }
+			END { print s + 0 }' /proc/interrupts)
+		_nic=$(basename "$(readlink /sys/class/net/eth0/device 2>/dev/null)")
+		_del=$(awk -v d="$_nic" '$1 == d { print $5 }' "$IRQDIR/devices" 2>/dev/null)
+		echo "irqs=$_irqs count=$_cnt rx=$(cat /sys/class/net/eth0/statistics/rx_packets) delivery=${_del:-unknown}"
+		;;
+	irq-maskbench)
+		if echo "$2 $3" >"$IRQDIR/maskbench" 2>/tmp/irq-bench.err; then
+			cat "$IRQDIR/maskbench"
+		else
+			echo "error $(cat /tmp/irq-bench.err)"
+		fi
+		;;
+	*)
+		echo "unknown-irq-command"
+		;;
+	esac
+}

@@ -13,14 +13,20 @@
 #                     waits for hm-hook-go; it logs every event it ran for
 #   hm-hook-go        let the PREPARE command exit 0 (so the hook acks)
 #   hm-hook-stop      stop the hook; answers the events it ran for
+#   irq-*             the hybrid-irq suite's, see irq.sh
 #   hm-watch TYPE     "W A G": how many TYPE events "hybrid-migrate watch
 #                     --json" printed so far (W), how many agent A read
 #                     (A), and the generation of watch's last event (G)
 
 HMDIR=/tmp/hm
+# the hybrid-irq suite's commands (irq-*) are in its own file
+[ -f /rig/extra/irq.sh ] && . /rig/extra/irq.sh
 
 extra_agent() {
 	case ${1:-} in
+	irq-*)
+		irq_agent "$@"
+		;;
 	hm-log)
 		# At most 8 lines a call, to stay well inside xenstore's 4 KiB.
 		_from=${2:-0}

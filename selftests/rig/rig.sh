@@ -63,10 +63,10 @@ while [ $# -gt 0 ]; do
 done
 PROFILES=${PROFILES:-native xen417 xen420}
 SCENARIOS_GIVEN=$SCENARIOS
-SCENARIOS=${SCENARIOS:-guest sysfs net saverestore migrate soak extra}
+SCENARIOS=${SCENARIOS:-guest sysfs net saverestore migrate soak extra irqbench}
 for s in $SCENARIOS; do
 	case $s in
-	guest | sysfs | net | saverestore | migrate | soak | extra) ;;
+	guest | sysfs | net | saverestore | migrate | soak | extra | irqbench) ;;
 	*) die "unknown scenario $s" ;;
 	esac
 done
@@ -114,7 +114,7 @@ default_guests() {
 build_tools() {
 	local d=$OUT/tools t
 	mkdir -p "$d"
-	for t in xsc modload xenexits; do
+	for t in xsc modload xenexits udpsend; do
 		if [ ! -x "$d/$t" ] || [ "$RIG_DIR/tools/$t.c" -nt "$d/$t" ]; then
 			gcc -static -O2 -Wall -Wextra -o "$d/$t" "$RIG_DIR/tools/$t.c" ||
 				die "cannot build $t"
@@ -122,13 +122,13 @@ build_tools() {
 	done
 }
 
-# profile_scenarios PROFILE: the scenarios to run there.  The soak
-# scenario runs only when named.
+# profile_scenarios PROFILE: the scenarios to run there.  The soak and
+# irqbench scenarios run only when named.
 profile_scenarios() {
 	if [ -n "$SCENARIOS_GIVEN" ]; then
 		echo "$SCENARIOS"
 	else
-		echo "$SCENARIOS" | sed 's/ soak//'
+		echo "$SCENARIOS" | sed 's/ soak//; s/ irqbench//'
 	fi
 }
 
@@ -317,7 +317,8 @@ run_xen() {
 	fi
 
 	cp "$RIG_DIR/dom0/init" "$ov/init"
-	cp "$RIG_DIR/common/tap.sh" "$RIG_DIR/dom0/scenarios.sh" "$OUT/tools/xenexits" "$ov/rig/"
+	cp "$RIG_DIR/common/tap.sh" "$RIG_DIR/dom0/scenarios.sh" "$OUT/tools/xenexits" \
+		"$OUT/tools/udpsend" "$ov/rig/"
 	if [ -n "${RIG_EXTRA_DOM0:-}" ]; then
 		[ -d "$RIG_EXTRA_DOM0" ] || die "RIG_EXTRA_DOM0=$RIG_EXTRA_DOM0 is not a directory"
 		cp -a "$RIG_EXTRA_DOM0" "$ov/rig/extra"

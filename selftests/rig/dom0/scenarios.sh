@@ -13,6 +13,9 @@
 #                booted again and the soak goes on, so that one run
 #                yields a crash rate (only when named)
 #   extra        RIG_EXTRA_DOM0's run.sh
+#   irqbench     VM exits per device interrupt under fixed loads, and per
+#                mask+unmask of one NIC vector, as IRQBENCH lines for
+#                selftests/irq/bench.sh (only when named)
 # Waits are polls of a condition with a bounded timeout, never fixed
 # sleeps.
 
@@ -398,6 +401,96 @@ emu_failure() {
 	return 0
 }
 
+# --- irqbench ---------------------------------------------------------------
+IRQBENCH_SECS=${IRQBENCH_SECS:-5}
+IRQBENCH_RATES=${IRQBENCH_RATES:-100 400 1600}
+IRQBENCH_MASKS=${IRQBENCH_MASKS:-2000}
+
+# trace_start FILE: xentrace records the HVM events once this returns
+trace_start() {
+	rm -f "$1" "$1.log"
+	xentrace -D -e 0x0008f000 -S 256 "$1" >"$1.log" 2>&1 &
+	TRACE_PID=$!
+	wait_for 20 grep -q 'change evtmask' "$1.log"
+}
+
+# trace_stop FILE: stops it and counts (FILE.txt); sets EXITS_LINE
+trace_stop() {
+	kill -INT "$TRACE_PID" 2>/dev/null
+	wait "$TRACE_PID"
+	/rig/xenexits "$1" >"$1.txt" 2>&1
+	EXITS_LINE=$(awk '
+		/^exits_total/ { t = $2 }
+		/^exit 0x/ { r[$3] = $4 }
+		/^upcalls/ { u = $2 }
+		/^device_vectors/ { d = $2 }
+		/^msr_writes/ { e = $4 }
+		/^physdevop/ { p = $2 }
+		/^hypercall/ { h = h (h ? "," : "") $2 ":" $3 }
+		/lost_records/ { l = $4 }
+		END {
+			printf "exits=%d eoi=%d upcalls=%d devvec=%d vintr=%d npf=%d vmmcall=%d msr=%d cpuid=%d physdevop=%d hypercalls=%s lost=%d",
+				t, e, u, d, r["VINTR"], r["NPF"], r["VMMCALL"], r["MSR"], r["CPUID"], p, (h ? h : "-"), l
+		}' "$1.txt")
+	rm -f "$1"
+}
+
+# nic_counts DOMID: NIC_IRQS (comma list), NIC_COUNT, NIC_RX, NIC_DELIVERY
+nic_counts() {
+	ask "$1" 30 irq-nic || return 1
+	for _w in $ANSWER; do
+		case $_w in
+		irqs=*) NIC_IRQS=${_w#irqs=} ;;
+		count=*) NIC_COUNT=${_w#count=} ;;
+		rx=*) NIC_RX=${_w#rx=} ;;
+		delivery=*) NIC_DELIVERY=${_w#delivery=} ;;
+		esac
+	done
+	[ -n "$NIC_COUNT" ]
+}
+
+scen_irqbench() {
+	_n=$1
+	_d=$(xl domid "$_n" 2>/dev/null)
+	if ! nic_counts "$_d"; then
+		not_ok "irqbench: the guest reports its NIC's interrupts (answer '$ANSWER')"
+		return
+	fi
+	ok "irqbench: the guest reports its NIC's interrupts (irqs $NIC_IRQS, $NIC_DELIVERY)"
+	_tr=/tmp/irqbench.trace
+	for _load in idle flood $(for _r in $IRQBENCH_RATES; do echo "udp$_r"; done); do
+		nic_counts "$_d"
+		_c0=$NIC_COUNT _r0=$NIC_RX
+		if ! trace_start "$_tr"; then
+			not_ok "irqbench: $_load: xentrace started"
+			diag "$(cat "$_tr.log")"
+			return
+		fi
+		case $_load in
+		idle) sleep "$IRQBENCH_SECS" ;;	# the measurement window itself
+		flood) timeout $(( IRQBENCH_SECS + 10 )) ping -f -w "$IRQBENCH_SECS" "$GUEST_IP" >"$RES/$_n-irqbench-$_load.out" 2>&1 ;;
+		udp*) /rig/udpsend "$GUEST_IP" 9 "${_load#udp}" "$IRQBENCH_SECS" >"$RES/$_n-irqbench-$_load.out" 2>&1 ;;
+		esac
+		trace_stop "$_tr"
+		cp "$_tr.txt" "$RES/$_n-irqbench-$_load-exits.txt"
+		nic_counts "$_d"
+		diag "IRQBENCH $PROFILE $_n $NIC_DELIVERY $_load secs=$IRQBENCH_SECS dev_irqs=$(( NIC_COUNT - _c0 )) rx=$(( NIC_RX - _r0 )) $EXITS_LINE"
+	done
+	# mask+unmask of the NIC's first vector: the same traced window with
+	# no operation and with IRQBENCH_MASKS of them
+	_irq=${NIC_IRQS%%,*}
+	for _k in 0 "$IRQBENCH_MASKS"; do
+		trace_start "$_tr" || { not_ok "irqbench: mask: xentrace started"; return; }
+		ask "$_d" 300 irq-maskbench "$_irq" "$_k"
+		_a=$ANSWER
+		trace_stop "$_tr"
+		cp "$_tr.txt" "$RES/$_n-irqbench-mask$_k-exits.txt"
+		diag "IRQBENCH $PROFILE $_n $NIC_DELIVERY mask$_k irq=$_irq ops=$_k result='$_a' $EXITS_LINE"
+		like "$_a" "$_irq $_k [0-9]+" "irqbench: $_k mask+unmask pairs of irq $_irq ran in the guest"
+	done
+	check "irqbench: the NIC still answers after the benchmark" ping -c 3 -W 5 "$GUEST_IP"
+}
+
 # scenario NAME FUNC [ARG...]: FUNC NAME ARG..., again on a freshly booted
 # guest after an emulator failure
 scenario() {
@@ -473,6 +566,7 @@ run_guest() {
 	want migrate && scenario "$_name" scen_migrate
 	if want extra && [ -e /rig/extra ]; then scenario "$_name" scen_extra; fi
 	want soak && scen_soak "$_name"
+	want irqbench && scen_irqbench "$_name"
 	cp "/var/log/xen/console/guest-$_name.log" "$RES/$_name-console.log" 2>/dev/null
 	xl destroy "$_name" >/dev/null 2>&1
 	if wait_for 60 sh -c "! xl domid $_name >/dev/null 2>&1"; then

@@ -1,0 +1,126 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench-irq: VM exits of the interrupt path, counted by Xen.
+#
+# Boots the rig's Xen profiles (PROFILE, default "xen417 xen420": a 6.1
+# guest on Xen 4.17, a 6.12 guest on Xen 4.20 with and without hvm_pirq)
+# with only the irqbench scenario, then prints two Markdown tables from
+# the IRQBENCH lines dom0 wrote (selftests/rig/dom0/scenarios.sh):
+#
+#  - per delivered NIC interrupt, under no load, a flood ping and UDP
+#    streams at IRQBENCH_RATES datagrams/s, each for IRQBENCH_SECS: VM
+#    exits in all and by reason, net of the idle window's;
+#  - per mask+unmask of one NIC vector (hybrid-irq's maskbench,
+#    IRQBENCH_MASKS pairs against a window with none).
+#
+#   selftests/irq/bench.sh            run, then print
+#   selftests/irq/bench.sh --print    print from the last run's results
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+
+if [ "${1:-}" != --print ]; then
+	PROFILE=${PROFILE:-xen417 xen420} SCENARIO=irqbench \
+		"$top/selftests/check.sh" rig >"$top/build/bench-irq.log" 2>&1 || true
+fi
+
+lines=$(cat "$top"/build/rig/xen4*/results.tap 2>/dev/null | sed -n 's/^# IRQBENCH //p')
+if [ -z "$lines" ]; then
+	echo "bench-irq: no IRQBENCH lines in build/rig/*/results.tap (see build/bench-irq.log)" >&2
+	exit 1
+fi
+
+label() { # PROFILE GUEST DELIVERY
+	case $1 in
+	xen417) x="Xen 4.17" ;;
+	xen420) x="Xen 4.20" ;;
+	*) x=$1 ;;
+	esac
+	case $2 in *pirq*) x="$x, hvm_pirq=1" ;; esac
+	case $3 in
+	pirq) echo "$x, stock pirq event channels" ;;
+	lapic) echo "$x, LAPIC vectors" ;;
+	*) echo "$x, $3" ;;
+	esac
+}
+
+echo "$lines" | awk -v OFS=' | ' '
+function kv(s,   i, n, a, b) {
+	delete v
+	n = split(s, a, " ")
+	for (i = 1; i <= n; i++)
+		if (split(a[i], b, "=") == 2)
+			v[b[1]] = b[2]
+}
+function per(x, y, n) { return n > 0 ? sprintf("%.2f", (x - y) / n) : "-" }
+$4 !~ /^mask/ {
+	key = $1 " " $2 " " $3
+	kv($0)
+	if ($4 == "idle") {
+		for (k in v) idle[key, k] = v[k]
+		next
+	}
+	if (!(key in seen)) { order[++nk] = key; seen[key] = 1 }
+	row[key, ++nr[key]] = $0
+	next
+}
+{
+	key = $1 " " $2 " " $3
+	kv($0)
+	if (v["ops"] == 0) { for (k in v) m0[key, k] = v[k]; next }
+	mask[key] = $0
+}
+END {
+	print "### VM exits per delivered NIC interrupt (net of an idle window)"
+	print ""
+	print "| configuration | load | NIC irqs | rx pkts | exits/irq | APIC EOI writes/irq | upcalls/irq | device vectors/irq | VINTR/irq | NPF/irq | VMMCALL/irq | PHYSDEVOP | lost |"
+	print "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	for (i = 1; i <= nk; i++) {
+		key = order[i]
+		for (j = 1; j <= nr[key]; j++) {
+			split(row[key, j], f, " ")
+			kv(row[key, j])
+			n = v["dev_irqs"]
+			printf "| %s | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %d | %d |\n", \
+				"@" key, f[4], n, v["rx"], \
+				per(v["exits"], idle[key, "exits"], n), \
+				per(v["eoi"], idle[key, "eoi"], n), \
+				per(v["upcalls"], idle[key, "upcalls"], n), \
+				per(v["devvec"], idle[key, "devvec"], n), \
+				per(v["vintr"], idle[key, "vintr"], n), \
+				per(v["npf"], idle[key, "npf"], n), \
+				per(v["vmmcall"], idle[key, "vmmcall"], n), \
+				v["physdevop"], v["lost"]
+		}
+		printf "| %s | idle (%ss) | %d | %d | %d exits | %d | %d | %d | %d | %d | %d | %d | %d |\n", \
+			"@" key, idle[key, "secs"], idle[key, "dev_irqs"], idle[key, "rx"], idle[key, "exits"], \
+			idle[key, "eoi"], idle[key, "upcalls"], idle[key, "devvec"], idle[key, "vintr"], \
+			idle[key, "npf"], idle[key, "vmmcall"], idle[key, "physdevop"], idle[key, "lost"]
+	}
+	print ""
+	print "### VM exits per mask+unmask of one NIC vector (hybrid-irq maskbench)"
+	print ""
+	print "| configuration | pairs | ns/pair in the guest | exits/pair | NPF/pair | VMMCALL/pair | MSR/pair | lost |"
+	print "|---|---|---|---|---|---|---|---|"
+	for (key in mask) {
+		kv(mask[key])
+		n = v["ops"]
+		r = mask[key]
+		sub(/.*result=./, "", r)
+		split(r, rr, " ")
+		printf "| %s | %d | %s | %s | %s | %s | %s | %d |\n", "@" key, n, \
+			(rr[3] ~ /^[0-9]+/ && n ? sprintf("%.0f", rr[3] / n) : "-"), \
+			per(v["exits"], m0[key, "exits"], n), per(v["npf"], m0[key, "npf"], n), \
+			per(v["vmmcall"], m0[key, "vmmcall"], n), per(v["msr"], m0[key, "msr"], n), v["lost"]
+	}
+}' | while IFS= read -r l; do
+	case $l in
+	"| @"*)
+		k=${l#| @}
+		k=${k%% |*}
+		set -- $k
+		echo "| $(label "$1" "$2" "$3") ($2)${l#"| @$k"}"
+		;;
+	*) echo "$l" ;;
+	esac
+done
