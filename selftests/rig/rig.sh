@@ -241,7 +241,7 @@ run_native() {
 # silently under -no-reboot).
 machine_reset_reason() {
 	local l
-	l=$(tr -d '\r' <"$1" | grep -E -m1 'Panic on CPU|Hardware Dom0 crashed|Kernel panic|Fatal|FATAL' || true)
+	l=$(tr -d '\r' <"$1" | grep -E -m1 'Panic on CPU|Hardware Dom0 (crashed|shutdown)|Kernel panic|Fatal|FATAL' || true)
 	echo "${l:-no panic on the console: emulator}" | cut -c1-120
 }
 
