@@ -90,18 +90,28 @@ const char *hybrid_msi_target_name(enum hybrid_msi_target target)
 
 /**
  * hybrid_pirq_needs_eoi - must completing this pirq call PHYSDEVOP_eoi?
- * @query_rc: what PHYSDEVOP_irq_status_query returned for it
+ * @query_rc: what PHYSDEVOP_irq_status_query returned for it when it was
+ *	bound, before it could fire
  * @xen_says_needs_eoi: XENIRQSTAT_needs_eoi in the query's flags
  *
- * Xen knows: a pirq of a passed-through device needs the EOI hypercall
- * (the physical interrupt stays unacknowledged until then), an emulated
- * device's does not.  The query fails for an emulated MSI pirq that has
- * not fired yet; Linux then never issues the EOI.  Here an unanswered
- * query means "yes" until Xen answers: a spurious EOI costs one
- * hypercall, a lost one stops a passed-through device's interrupts.
+ * Xen answers the query for an HVM domain in one of two ways.  A pirq
+ * not yet mapped to anything gets -EINVAL: that is an emulated device's
+ * MSI pirq, which Xen maps only when the device model first injects it,
+ * and which has no physical interrupt to acknowledge.  A mapped pirq
+ * always gets XENIRQSTAT_needs_eoi (Xen says so conservatively, for any
+ * guest without a pirq_eoi_map page): at bind time that is a
+ * passed-through device's pirq, whose physical interrupt stays
+ * unacknowledged until the EOI hypercall.  Any other failure: EOI, since
+ * a spurious EOI costs one hypercall and a lost one stops the device.
+ *
+ * Asked again after the first interrupt, Xen says needs_eoi for an
+ * emulated pirq too; the answer at bind time is the one to keep.  This is
+ * Linux's own rule (it queries at startup).
  */
 bool hybrid_pirq_needs_eoi(int query_rc, bool xen_says_needs_eoi)
 {
+	if (query_rc == -EINVAL)
+		return false;
 	if (query_rc)
 		return true;
 	return xen_says_needs_eoi;

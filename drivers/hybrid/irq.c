@@ -63,7 +63,7 @@ struct hirq_vec {
 	u8 vector;
 	u32 dest;
 	u64 count;
-	int eoi_rc;		/* PHYSDEVOP_irq_status_query's answer */
+	int eoi_rc;		/* PHYSDEVOP_irq_status_query's answer, now */
 	bool xen_needs_eoi;
 };
 
@@ -214,10 +214,12 @@ static void hirq_show_vec(struct pci_dev *pdev, const struct hirq_vec *v,
 	seq_printf(m, "%llu ", v->count);
 	if (v->delivery != HIRQ_STOCK_PIRQ)
 		seq_puts(m, "-\n");
+	else if (v->eoi_rc == -EINVAL)
+		seq_puts(m, "unmapped\n");
 	else if (v->eoi_rc)
-		seq_printf(m, "unknown(%d)\n", v->eoi_rc);
+		seq_printf(m, "error(%d)\n", v->eoi_rc);
 	else
-		seq_printf(m, "%s\n", v->xen_needs_eoi ? "hypercall" : "none");
+		seq_printf(m, "%s\n", v->xen_needs_eoi ? "needs-eoi" : "no-eoi");
 }
 
 static int hirq_irqs_show(struct seq_file *m, void *unused)
@@ -225,7 +227,7 @@ static int hirq_irqs_show(struct seq_file *m, void *unused)
 	struct hirq_walk w = { .fn = hirq_show_vec, .arg = m };
 	struct pci_dev *pdev = NULL;
 
-	seq_puts(m, "# irq device kind entry delivery chip pirq vector/apic count eoi\n");
+	seq_puts(m, "# irq device kind entry delivery chip pirq vector/apic count xen_eoi_query\n");
 	for_each_pci_dev(pdev)
 		hirq_walk_vecs(pdev, &w);
 	return 0;

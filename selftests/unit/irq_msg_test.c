@@ -127,12 +127,14 @@ TEST(decode_invalid)
 
 TEST(eoi_rule)
 {
-	/* Xen answered: follow it */
+	/* mapped at bind time (passed through): as Xen says, always yes */
 	EXPECT_TRUE(hybrid_pirq_needs_eoi(0, true));
 	EXPECT_FALSE(hybrid_pirq_needs_eoi(0, false));
-	/* no answer (an emulated MSI pirq before its first interrupt): EOI */
-	EXPECT_TRUE(hybrid_pirq_needs_eoi(-EINVAL, false));
+	/* unmapped at bind time: an emulated MSI pirq, nothing to EOI */
+	EXPECT_FALSE(hybrid_pirq_needs_eoi(-EINVAL, false));
+	/* any other failure: EOI rather than risk a stuck device */
 	EXPECT_TRUE(hybrid_pirq_needs_eoi(-ENOENT, false));
+	EXPECT_TRUE(hybrid_pirq_needs_eoi(-EFAULT, false));
 	EXPECT_TRUE(hybrid_pirq_needs_eoi(-EPERM, true));
 }
 
