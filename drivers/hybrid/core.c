@@ -281,15 +281,8 @@ static void __exit hybrid_exit(void)
 }
 module_exit(hybrid_exit);
 
-/*
- * Load automatically on Xen HVM guests: the Xen platform PCI device is
- * there exactly when a domain has a Xen device model.
- */
-static const struct pci_device_id hybrid_platform_ids[] = {
-	{ PCI_DEVICE(0x5853, 0x0001) },
-	{ }
-};
-MODULE_DEVICE_TABLE(pci, hybrid_platform_ids);
+/* Load automatically on Xen HVM guests. */
+HYBRID_PLATFORM_ALIAS();
 
 MODULE_DESCRIPTION("Hybrid HVM: paravirtual services for Xen HVM guests");
 MODULE_LICENSE("GPL");

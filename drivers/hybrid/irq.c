@@ -422,12 +422,8 @@ static void __exit hybrid_irq_exit(void)
 }
 module_exit(hybrid_irq_exit);
 
-/* Load with the core on Xen HVM guests (the Xen platform PCI device). */
-static const struct pci_device_id hybrid_irq_platform_ids[] = {
-	{ PCI_DEVICE(0x5853, 0x0001) },
-	{ }
-};
-MODULE_DEVICE_TABLE(pci, hybrid_irq_platform_ids);
+/* Load with the core on Xen HVM guests. */
+HYBRID_PLATFORM_ALIAS();
 
 MODULE_DESCRIPTION("Hybrid HVM: the interrupt path of Xen HVM guests");
 MODULE_LICENSE("GPL");

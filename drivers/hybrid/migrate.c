@@ -855,12 +855,8 @@ static void __exit hm_exit(void)
 }
 module_exit(hm_exit);
 
-/* Load with the core on Xen HVM guests: see hybrid_platform_ids in core.c. */
-static const struct pci_device_id hm_platform_ids[] = {
-	{ PCI_DEVICE(0x5853, 0x0001) },
-	{ }
-};
-MODULE_DEVICE_TABLE(pci, hm_platform_ids);
+/* Load with the core on Xen HVM guests. */
+HYBRID_PLATFORM_ALIAS();
 
 MODULE_DESCRIPTION("Hybrid HVM: live-migration notices for applications");
 MODULE_LICENSE("GPL");

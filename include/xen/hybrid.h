@@ -8,6 +8,19 @@
 
 #include <linux/types.h>
 
+/*
+ * Every hybrid module carries the Xen platform PCI device (vendor 0x5853,
+ * device 0x0001) as a module alias, so that udev loads it on Xen HVM
+ * guests: the device is there exactly when a domain has a Xen device
+ * model.  Needs <linux/module.h> and <linux/pci.h>.
+ */
+#define HYBRID_PLATFORM_ALIAS()						\
+	static const struct pci_device_id hybrid_platform_ids[] = {	\
+		{ PCI_DEVICE(0x5853, 0x0001) },				\
+		{ }							\
+	};								\
+	MODULE_DEVICE_TABLE(pci, hybrid_platform_ids)
+
 /* How the kernel receives event-channel upcalls from Xen. */
 enum hybrid_callback {
 	HYBRID_CALLBACK_INTX,		/* platform PCI device's INTx line */
