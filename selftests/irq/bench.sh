@@ -109,8 +109,8 @@ END {
 		r = mask[key]
 		sub(/.*result=./, "", r)
 		split(r, rr, " ")
-		# the background (timer, xenstore) grows with the run: take
-		# the idle window's rate times the run's length off as well
+		# the background (timer, xenstore) grows with the run: take the
+		# idle window rate times the length of the run off as well
 		bg = idle[key, "secs"] > 0 ? idle[key, "exits"] / idle[key, "secs"] * rr[3] / 1e9 : 0
 		printf "| %s | %d | %s | %s | %s | %s | %s | %d |\n", "@" key, n, \
 			(rr[3] ~ /^[0-9]+/ && n ? sprintf("%.0f", rr[3] / n) : "-"), \
