@@ -8,9 +8,10 @@
 # with only the irqbench scenario, then prints two Markdown tables from
 # the IRQBENCH lines dom0 wrote (selftests/rig/dom0/scenarios.sh):
 #
-#  - per delivered NIC interrupt, under no load, a flood ping and UDP
-#    streams at IRQBENCH_RATES datagrams/s, each for IRQBENCH_SECS: VM
-#    exits in all and by reason, net of the idle window's;
+#  - per received packet and per delivered NIC interrupt, under no load,
+#    a flood ping and UDP streams at IRQBENCH_RATES datagrams/s, each for
+#    IRQBENCH_SECS: VM exits in all and by reason, net of the idle
+#    window's;
 #  - per mask+unmask of one NIC vector (hybrid-irq's maskbench,
 #    IRQBENCH_MASKS pairs against a window with none; exits in all are
 #    also net of the idle window's rate over the run's length).
@@ -72,18 +73,19 @@ $4 !~ /^mask/ {
 	mask[key] = $0
 }
 END {
-	print "### VM exits per delivered NIC interrupt (net of an idle window)"
+	print "### VM exits per received packet and per delivered NIC interrupt (net of an idle window)"
 	print ""
-	print "| configuration | load | NIC irqs | rx pkts | exits/irq | APIC EOI writes/irq | upcalls/irq | device vectors/irq | VINTR/irq | NPF/irq | VMMCALL/irq | PHYSDEVOP | lost |"
-	print "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	print "| configuration | load | NIC irqs | rx pkts | exits/pkt | exits/irq | APIC EOI writes/irq | upcalls/irq | device vectors/irq | VINTR/irq | NPF/irq | VMMCALL/irq | PHYSDEVOP | lost |"
+	print "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 	for (i = 1; i <= nk; i++) {
 		key = order[i]
 		for (j = 1; j <= nr[key]; j++) {
 			split(row[key, j], f, " ")
 			kv(row[key, j])
 			n = v["dev_irqs"]
-			printf "| %s | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %d | %d |\n", \
+			printf "| %s | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %d | %d |\n", \
 				"@" key, f[4], n, v["rx"], \
+				per(v["exits"], idle[key, "exits"], v["rx"]), \
 				per(v["exits"], idle[key, "exits"], n), \
 				per(v["eoi"], idle[key, "eoi"], n), \
 				per(v["upcalls"], idle[key, "upcalls"], n), \
@@ -93,7 +95,7 @@ END {
 				per(v["vmmcall"], idle[key, "vmmcall"], n), \
 				v["physdevop"], v["lost"]
 		}
-		printf "| %s | idle (%ss) | %d | %d | %d exits | %d | %d | %d | %d | %d | %d | %d | %d |\n", \
+		printf "| %s | idle (%ss) | %d | %d | - | %d exits | %d | %d | %d | %d | %d | %d | %d | %d |\n", \
 			"@" key, idle[key, "secs"], idle[key, "dev_irqs"], idle[key, "rx"], idle[key, "exits"], \
 			idle[key, "eoi"], idle[key, "upcalls"], idle[key, "devvec"], idle[key, "vintr"], \
 			idle[key, "npf"], idle[key, "vmmcall"], idle[key, "physdevop"], idle[key, "lost"]
