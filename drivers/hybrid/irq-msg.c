@@ -91,22 +91,19 @@ const char *hybrid_msi_target_name(enum hybrid_msi_target target)
 /**
  * hybrid_pirq_needs_eoi - must completing this pirq call PHYSDEVOP_eoi?
  * @query_rc: what PHYSDEVOP_irq_status_query returned for it when it was
- *	bound, before it could fire
+ *	bound
  * @xen_says_needs_eoi: XENIRQSTAT_needs_eoi in the query's flags
  *
  * Xen answers the query for an HVM domain in one of two ways.  A pirq
- * not yet mapped to anything gets -EINVAL: that is an emulated device's
- * MSI pirq, which Xen maps only when the device model first injects it,
- * and which has no physical interrupt to acknowledge.  A mapped pirq
- * always gets XENIRQSTAT_needs_eoi (Xen says so conservatively, for any
- * guest without a pirq_eoi_map page): at bind time that is a
- * passed-through device's pirq, whose physical interrupt stays
+ * mapped to nothing gets -EINVAL: an emulated device's MSI pirq, which
+ * Xen maps as an emulated IRQ when the device model injects it, and
+ * which has no physical interrupt to acknowledge.  A mapped pirq always
+ * gets XENIRQSTAT_needs_eoi (Xen says so conservatively, for any guest
+ * without a pirq_eoi_map page); a passed-through device's pirq is mapped
+ * before the guest binds it, and its physical interrupt stays
  * unacknowledged until the EOI hypercall.  Any other failure: EOI, since
  * a spurious EOI costs one hypercall and a lost one stops the device.
- *
- * Asked again after the first interrupt, Xen says needs_eoi for an
- * emulated pirq too; the answer at bind time is the one to keep.  This is
- * Linux's own rule (it queries at startup).
+ * This is Linux's own rule (it queries at startup).
  */
 bool hybrid_pirq_needs_eoi(int query_rc, bool xen_says_needs_eoi)
 {
