@@ -8,9 +8,10 @@
 #          [--out DIR] [--prepare-only]
 #
 # Without --profile every profile runs (native, xen417, xen420), one after
-# the other.  Scenarios (default: all): guest sysfs net saverestore migrate
-# extra; the in-guest tests ("guest") always run since the others need a
-# booted guest with the module loaded.
+# the other.  Scenarios (default: all but soak and irqbench, which run
+# only when named): guest sysfs net saverestore migrate extra soak
+# irqbench; the in-guest tests ("guest") always run since the others need
+# a booted guest with the module loaded.
 #
 # Results: DIR/<profile>/results.tap, serial.log beside it, artifacts/
 # (DIR defaults to <repo>/build/rig).  Exit status 0 iff every profile's
