@@ -297,19 +297,15 @@ DEFINE_SHOW_ATTRIBUTE(hirq_devices);
  */
 #define HIRQ_BENCH_MAX	100000
 
-static DEFINE_MUTEX(hirq_bench_lock);	/* one run at a time; protects last */
-static struct {
-	unsigned int irq;
-	unsigned int count;
-	u64 ns;
-} hirq_bench_last;
-
 struct hirq_bench {
 	unsigned int irq;
 	unsigned int count;
 	bool found;
 	u64 ns;
 };
+
+static DEFINE_MUTEX(hirq_bench_lock);	/* one run at a time; protects last */
+static struct hirq_bench hirq_bench_last;
 
 /* Runs with the device's driver and MSI descriptors held still. */
 static void hirq_bench_vec(struct pci_dev *pdev, const struct hirq_vec *v,
@@ -357,11 +353,8 @@ static ssize_t hirq_bench_write(struct file *file, const char __user *ubuf,
 			break;
 		}
 	}
-	if (b.found) {
-		hirq_bench_last.irq = b.irq;
-		hirq_bench_last.count = b.count;
-		hirq_bench_last.ns = b.ns;
-	}
+	if (b.found)
+		hirq_bench_last = b;
 	mutex_unlock(&hirq_bench_lock);
 	/* only an MSI/MSI-X vector with a handler */
 	return b.found ? len : -ENOENT;
