@@ -113,3 +113,77 @@ bool hybrid_pirq_needs_eoi(int query_rc, bool xen_says_needs_eoi)
 		return true;
 	return xen_says_needs_eoi;
 }
+
+/*
+ * Device lists, as the adopt and exclude parameters give them: tokens
+ * separated by commas or spaces, each a PCI name in the form Linux
+ * prints them (domain:bus:slot.function, 0000:00:04.0) or, where
+ * allowed, "all".
+ */
+#define LIST_SEP	", \t\n"
+
+static bool hex_digits(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f') ||
+		      (s[i] >= 'A' && s[i] <= 'F')))
+			return false;
+	return true;
+}
+
+/* "dddd:bb:ss.f": 12 characters, the slot below 0x20, the function below 8 */
+static bool pci_name_shape(const char *s, size_t n)
+{
+	return n == 12 && hex_digits(s, 4) && s[4] == ':' &&
+	       hex_digits(s + 5, 2) && s[7] == ':' && hex_digits(s + 8, 2) &&
+	       s[10] == '.' && s[11] >= '0' && s[11] <= '7' &&
+	       (s[8] == '0' || s[8] == '1');
+}
+
+/**
+ * hybrid_dev_list_valid - is @list a device list hybrid-irq accepts?
+ * @list: the parameter's text; an empty list is valid
+ * @all_ok: whether "all" may stand in it
+ */
+bool hybrid_dev_list_valid(const char *list, bool all_ok)
+{
+	const char *p = list + strspn(list, LIST_SEP);
+	size_t n;
+
+	while (*p) {
+		n = strcspn(p, LIST_SEP);
+		if (!pci_name_shape(p, n) &&
+		    !(all_ok && n == 3 && !strncmp(p, "all", 3)))
+			return false;
+		p += n;
+		p += strspn(p, LIST_SEP);
+	}
+	return true;
+}
+
+/**
+ * hybrid_dev_list_has - does @list name the device @name?
+ * @list: a valid device list
+ * @name: the device's PCI name, as pci_name() gives it (lower case)
+ * @all_ok: whether "all" in @list names every device
+ *
+ * Names compare without regard to case, since users may type either.
+ */
+bool hybrid_dev_list_has(const char *list, const char *name, bool all_ok)
+{
+	const char *p = list + strspn(list, LIST_SEP);
+	size_t len = strlen(name), n;
+
+	while (*p) {
+		n = strcspn(p, LIST_SEP);
+		if ((n == len && !strncasecmp(p, name, n)) ||
+		    (all_ok && n == 3 && !strncmp(p, "all", 3)))
+			return true;
+		p += n;
+		p += strspn(p, LIST_SEP);
+	}
+	return false;
+}

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Pure parts of the interrupt path: how an x86 MSI message names its
- * target, a LAPIC vector or a Xen HVM pirq, and when completing a pirq
- * needs PHYSDEVOP_eoi.  No kernel state here: this file is also built
+ * target, a LAPIC vector or a Xen HVM pirq, when completing a pirq needs
+ * PHYSDEVOP_eoi, and the device lists of hybrid-irq's adopt and exclude
+ * parameters.  No kernel state here: this file is also built
  * into the user-space unit tests.
  */
 #ifndef _HYBRID_IRQ_MSG_H
@@ -42,5 +43,8 @@ void hybrid_msi_decode(const struct hybrid_msi_raw *msg, bool ext_dest_id,
 const char *hybrid_msi_target_name(enum hybrid_msi_target target);
 
 bool hybrid_pirq_needs_eoi(int query_rc, bool xen_says_needs_eoi);
+
+bool hybrid_dev_list_valid(const char *list, bool all_ok);
+bool hybrid_dev_list_has(const char *list, const char *name, bool all_ok);
 
 #endif /* _HYBRID_IRQ_MSG_H */

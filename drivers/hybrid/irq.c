@@ -9,7 +9,14 @@
  * and Xen advertises no APIC virtualization.  It counts the interrupts,
  * asks Xen whether a pirq needs PHYSDEVOP_eoi, and says for each device
  * whether the hypervisor would let its vectors move to event channels,
- * and if not, why.  Nothing is changed.
+ * and if not, why.
+ *
+ * It also adopts devices the operator names (the adopt and exclude
+ * parameters, at load time or in sysfs): each of their vectors gets a
+ * copy of its irq_chip that counts completions, masks and unmasks and
+ * hands each call on to the original, so the interrupt path stays
+ * exactly Linux's.  Adoption is undone on unload, when the device's
+ * driver unbinds, and around a suspend, after which it is done again.
  *
  * Read in debugfs: hybrid-irq/irqs (one line per vector) and
  * hybrid-irq/devices (one line per device); see docs/interrupts.md.
@@ -28,7 +35,9 @@
 #include <linux/module.h>
 #include <linux/msi.h>
 #include <linux/pci.h>
+#include <linux/platform_device.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
@@ -65,9 +74,50 @@ struct hirq_vec {
 	u64 count;
 	int eoi_rc;		/* PHYSDEVOP_irq_status_query's answer, now */
 	bool xen_needs_eoi;
+	bool adopted;
+	u64 since;			/* interrupts since adoption */
+	u64 eois, masks, unmasks;	/* since adoption */
 };
 
+/*
+ * An adopted vector: its irq_chip is @chip, a copy of @orig whose
+ * completion and mask callbacks count and then call @orig's.  Linked on
+ * hirq_adopted while @chip may be the interrupt's chip.
+ */
+struct hirq_adopt {
+	struct list_head node;
+	struct pci_dev *pdev;		/* holds a reference */
+	unsigned int irq;
+	const struct irq_chip *orig;
+	struct irq_chip chip;
+	u64 count0;			/* interrupts when adopted */
+	atomic64_t eois;
+	atomic64_t masks;
+	atomic64_t unmasks;
+};
+
+/*
+ * hirq_lock protects hirq_adopted, the policy and hirq_live.  It nests
+ * inside the device lock and outside the device's MSI descriptor lock;
+ * an interrupt's chip is swapped only with all three held, so a walk
+ * holding them sees either no adoption or a live one.
+ */
+static DEFINE_MUTEX(hirq_lock);
+static LIST_HEAD(hirq_adopted);
+static bool hirq_live;		/* between init and exit */
+
 static struct dentry *hirq_debugfs;
+
+/* The adoption whose chip @chip is, if any; under hirq_lock. */
+static struct hirq_adopt *hirq_find(const struct irq_chip *chip)
+{
+	struct hirq_adopt *a;
+
+	list_for_each_entry(a, &hirq_adopted, node)
+		if (&a->chip == chip)
+			return a;
+	return NULL;
+}
 
 static u64 hirq_count(struct irq_data *d)
 {
@@ -87,6 +137,7 @@ static bool hirq_probe_vec(unsigned int irq, struct hirq_vec *v)
 	struct hybrid_msi_decoded dec;
 	struct hybrid_msi_raw raw;
 	struct hybrid_info hi;
+	struct hirq_adopt *a;
 	struct irq_chip *chip;
 	struct irq_data *d;
 	struct msi_msg msg;
@@ -99,6 +150,14 @@ static bool hirq_probe_vec(unsigned int irq, struct hirq_vec *v)
 	strscpy(v->chip, chip && chip->name ? chip->name : "none",
 		sizeof(v->chip));
 	v->count = hirq_count(d);
+	a = hirq_find(chip);
+	if (a) {
+		v->adopted = true;
+		v->since = v->count - a->count0;
+		v->eois = atomic64_read(&a->eois);
+		v->masks = atomic64_read(&a->masks);
+		v->unmasks = atomic64_read(&a->unmasks);
+	}
 
 	if (!strcmp(v->chip, XEN_PIRQ_CHIP)) {
 		/* Only for Linux's own pirq chip is chip_data a pirq's. */
@@ -173,6 +232,7 @@ static void hirq_walk_vecs(struct pci_dev *pdev, struct hirq_walk *w)
 
 	w->all = HIRQ_NONE;
 	device_lock(dev);
+	mutex_lock(&hirq_lock);
 	if (!dev->msi.data || !(pdev->msi_enabled || pdev->msix_enabled))
 		goto out;
 	msi_lock_descs(dev);
@@ -194,8 +254,368 @@ static void hirq_walk_vecs(struct pci_dev *pdev, struct hirq_walk *w)
 	}
 	msi_unlock_descs(dev);
 out:
+	mutex_unlock(&hirq_lock);
 	device_unlock(dev);
 }
+
+/*
+ * Adoption.  An adopted vector's chip is a copy of its own with these
+ * callbacks in place of the ones the original has; each counts and calls
+ * the original's.  Only vectors on Linux's edge flow are adopted (every
+ * MSI on x86): handle_edge_irq() reads the chip afresh under the
+ * descriptor's lock for each call, so a callback here always finds its
+ * adoption through the interrupt's current chip.
+ */
+static struct hirq_adopt *hirq_ad(struct irq_data *d)
+{
+	return container_of(irq_data_get_irq_chip(d), struct hirq_adopt, chip);
+}
+
+static void hirq_ad_ack(struct irq_data *d)
+{
+	struct hirq_adopt *a = hirq_ad(d);
+
+	atomic64_inc(&a->eois);
+	a->orig->irq_ack(d);
+}
+
+static void hirq_ad_eoi(struct irq_data *d)
+{
+	struct hirq_adopt *a = hirq_ad(d);
+
+	atomic64_inc(&a->eois);
+	a->orig->irq_eoi(d);
+}
+
+static void hirq_ad_mask(struct irq_data *d)
+{
+	struct hirq_adopt *a = hirq_ad(d);
+
+	atomic64_inc(&a->masks);
+	a->orig->irq_mask(d);
+}
+
+static void hirq_ad_unmask(struct irq_data *d)
+{
+	struct hirq_adopt *a = hirq_ad(d);
+
+	atomic64_inc(&a->unmasks);
+	a->orig->irq_unmask(d);
+}
+
+static void hirq_ad_mask_ack(struct irq_data *d)
+{
+	struct hirq_adopt *a = hirq_ad(d);
+
+	atomic64_inc(&a->masks);
+	atomic64_inc(&a->eois);
+	a->orig->irq_mask_ack(d);
+}
+
+/* Linux's pirq chip masks in irq_disable and unmasks in irq_enable. */
+static void hirq_ad_disable(struct irq_data *d)
+{
+	struct hirq_adopt *a = hirq_ad(d);
+
+	atomic64_inc(&a->masks);
+	a->orig->irq_disable(d);
+}
+
+static void hirq_ad_enable(struct irq_data *d)
+{
+	struct hirq_adopt *a = hirq_ad(d);
+
+	atomic64_inc(&a->unmasks);
+	a->orig->irq_enable(d);
+}
+
+/* The device's adopt/exclude policy; under hirq_lock. */
+#define HIRQ_POLICY_MAX	256
+static char hirq_adopt_list[HIRQ_POLICY_MAX];
+static char hirq_exclude_list[HIRQ_POLICY_MAX];
+
+static bool hirq_excluded(struct pci_dev *pdev)
+{
+	return hybrid_dev_list_has(hirq_exclude_list, pci_name(pdev), false);
+}
+
+static bool hirq_wanted(struct pci_dev *pdev)
+{
+	return !hirq_excluded(pdev) &&
+	       hybrid_dev_list_has(hirq_adopt_list, pci_name(pdev), true);
+}
+
+/*
+ * Gives back @pdev's adopted vectors (all of them, or only those whose
+ * interrupt no longer uses the adoption's chip: freed by the driver
+ * since).  Device lock and hirq_lock held.
+ */
+static void hirq_release_dev(struct pci_dev *pdev, bool all)
+{
+	struct device *dev = &pdev->dev;
+	struct hirq_adopt *a, *tmp;
+	LIST_HEAD(gone);
+	struct irq_data *d;
+	bool locked;
+
+	/* Without MSI data the device has no vectors: all are stale. */
+	locked = dev->msi.data;
+	if (locked)
+		msi_lock_descs(dev);
+	list_for_each_entry_safe(a, tmp, &hirq_adopted, node) {
+		if (a->pdev != pdev)
+			continue;
+		d = locked ? irq_get_irq_data(a->irq) : NULL;
+		if (d && irq_data_get_irq_chip(d) == &a->chip) {
+			if (!all)
+				continue;
+			irq_set_chip(a->irq, a->orig);
+		} else {
+			a->irq = 0;	/* freed since; not ours to touch */
+		}
+		list_move(&a->node, &gone);
+	}
+	if (locked)
+		msi_unlock_descs(dev);
+
+	list_for_each_entry_safe(a, tmp, &gone, node) {
+		/* A handler on another CPU may still be in our callbacks. */
+		if (a->irq)
+			synchronize_irq(a->irq);
+		list_del(&a->node);
+		pci_dev_put(a->pdev);
+		kfree(a);
+	}
+}
+
+/* Adopts one vector; device lock, hirq_lock and MSI lock held. */
+static int hirq_adopt_vec(struct pci_dev *pdev, unsigned int irq)
+{
+	const struct irq_chip *orig;
+	struct irq_desc *desc;
+	struct hirq_adopt *a;
+	struct irq_data *d;
+
+	d = irq_get_irq_data(irq);
+	if (!d)
+		return -ENOENT;
+	orig = irq_data_get_irq_chip(d);
+	desc = irq_data_to_desc(d);
+	if (!orig || hirq_find(orig))
+		return 0;
+	if (desc->handle_irq != handle_edge_irq)
+		return -EOPNOTSUPP;
+
+	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	if (!a)
+		return -ENOMEM;
+	a->pdev = pci_dev_get(pdev);
+	a->irq = irq;
+	a->orig = orig;
+	a->chip = *orig;
+	a->count0 = hirq_count(d);
+	if (orig->irq_ack)
+		a->chip.irq_ack = hirq_ad_ack;
+	if (orig->irq_eoi)
+		a->chip.irq_eoi = hirq_ad_eoi;
+	if (orig->irq_mask)
+		a->chip.irq_mask = hirq_ad_mask;
+	if (orig->irq_unmask)
+		a->chip.irq_unmask = hirq_ad_unmask;
+	if (orig->irq_mask_ack)
+		a->chip.irq_mask_ack = hirq_ad_mask_ack;
+	if (orig->irq_disable)
+		a->chip.irq_disable = hirq_ad_disable;
+	if (orig->irq_enable)
+		a->chip.irq_enable = hirq_ad_enable;
+	list_add_tail(&a->node, &hirq_adopted);
+	irq_set_chip(irq, &a->chip);
+	return 0;
+}
+
+/* Adopts @pdev's LAPIC or stock-pirq vectors; device lock, hirq_lock held. */
+static int hirq_adopt_dev(struct pci_dev *pdev)
+{
+	struct device *dev = &pdev->dev;
+	struct msi_desc *desc;
+	struct hirq_vec v;
+	unsigned int k, n;
+	int ret = 0;
+
+	hirq_release_dev(pdev, false);
+	if (!dev->msi.data || !(pdev->msi_enabled || pdev->msix_enabled))
+		return 0;
+	msi_lock_descs(dev);
+	msi_for_each_desc(desc, dev, MSI_DESC_ASSOCIATED) {
+		n = desc->pci.msi_attrib.is_msix ? 1 : desc->nvec_used;
+		for (k = 0; k < n && !ret; k++) {
+			memset(&v, 0, sizeof(v));
+			if (!hirq_probe_vec(desc->irq + k, &v))
+				continue;
+			if (v.delivery == HIRQ_LAPIC ||
+			    v.delivery == HIRQ_STOCK_PIRQ)
+				ret = hirq_adopt_vec(pdev, desc->irq + k);
+		}
+	}
+	msi_unlock_descs(dev);
+	if (ret)
+		hirq_release_dev(pdev, true);
+	return ret;
+}
+
+/* Brings @pdev in line with the policy; device lock held. */
+static void hirq_apply(struct pci_dev *pdev)
+{
+	int ret;
+
+	mutex_lock(&hirq_lock);
+	if (hirq_live && hirq_wanted(pdev)) {
+		ret = hirq_adopt_dev(pdev);
+		if (ret)
+			pci_warn(pdev, "hybrid-irq: not adopted: %d\n", ret);
+	} else {
+		hirq_release_dev(pdev, true);
+	}
+	mutex_unlock(&hirq_lock);
+}
+
+static void hirq_apply_all(void)
+{
+	struct pci_dev *pdev = NULL;
+
+	for_each_pci_dev(pdev) {
+		device_lock(&pdev->dev);
+		hirq_apply(pdev);
+		device_unlock(&pdev->dev);
+	}
+}
+
+/* Gives back every adopted vector. */
+static void hirq_release_all(void)
+{
+	struct pci_dev *pdev;
+	struct hirq_adopt *a;
+
+	for (;;) {
+		mutex_lock(&hirq_lock);
+		a = list_first_entry_or_null(&hirq_adopted, struct hirq_adopt,
+					     node);
+		pdev = a ? pci_dev_get(a->pdev) : NULL;
+		mutex_unlock(&hirq_lock);
+		if (!pdev)
+			return;
+		device_lock(&pdev->dev);
+		mutex_lock(&hirq_lock);
+		hirq_release_dev(pdev, true);
+		mutex_unlock(&hirq_lock);
+		device_unlock(&pdev->dev);
+		pci_dev_put(pdev);
+	}
+}
+
+/*
+ * The adopt and exclude parameters: "all" (adopt only) or PCI names such
+ * as 0000:00:04.0, separated by commas or spaces.  Writing one in sysfs
+ * applies the policy at once.
+ */
+static int hirq_param_set(const char *val, const struct kernel_param *kp)
+{
+	char buf[HIRQ_POLICY_MAX];
+	bool live;
+	char *s;
+
+	if (strscpy(buf, val, sizeof(buf)) < 0)
+		return -ENOSPC;
+	s = strim(buf);
+	if (!hybrid_dev_list_valid(s, kp->arg == hirq_adopt_list))
+		return -EINVAL;
+
+	mutex_lock(&hirq_lock);
+	strscpy(kp->arg, s, HIRQ_POLICY_MAX);
+	live = hirq_live;
+	mutex_unlock(&hirq_lock);
+	/* At load, before init, the policy is only stored. */
+	if (live)
+		hirq_apply_all();
+	return 0;
+}
+
+static int hirq_param_get(char *buf, const struct kernel_param *kp)
+{
+	int n;
+
+	mutex_lock(&hirq_lock);
+	n = sysfs_emit(buf, "%s\n", (char *)kp->arg);
+	mutex_unlock(&hirq_lock);
+	return n;
+}
+
+static const struct kernel_param_ops hirq_param_ops = {
+	.set = hirq_param_set,
+	.get = hirq_param_get,
+};
+
+module_param_cb(adopt, &hirq_param_ops, hirq_adopt_list, 0644);
+MODULE_PARM_DESC(adopt, "PCI devices whose MSI vectors hybrid-irq adopts: \"all\" or names like 0000:00:04.0");
+module_param_cb(exclude, &hirq_param_ops, hirq_exclude_list, 0644);
+MODULE_PARM_DESC(exclude, "PCI devices never adopted, even with adopt=all");
+
+/* Drivers binding and unbinding: adopt after probe, give back before remove. */
+static int hirq_bus_notify(struct notifier_block *nb, unsigned long action,
+			   void *data)
+{
+	struct pci_dev *pdev = to_pci_dev(data);
+
+	/* The driver core holds the device lock for these. */
+	switch (action) {
+	case BUS_NOTIFY_BOUND_DRIVER:
+		hirq_apply(pdev);
+		break;
+	case BUS_NOTIFY_UNBIND_DRIVER:
+	case BUS_NOTIFY_UNBOUND_DRIVER:
+		mutex_lock(&hirq_lock);
+		hirq_release_dev(pdev, true);
+		mutex_unlock(&hirq_lock);
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block hirq_bus_nb = {
+	.notifier_call = hirq_bus_notify,
+};
+
+/*
+ * Around a suspend (save/restore, live migration) drivers free their
+ * vectors and allocate new ones (e1000e does, in freeze and thaw).  A
+ * device of our own gives every vector back in .prepare, before any
+ * driver freezes, and adopts again in .complete, after every driver has
+ * resumed.
+ */
+static int hirq_pm_prepare(struct device *dev)
+{
+	hirq_release_all();
+	return 0;
+}
+
+static void hirq_pm_complete(struct device *dev)
+{
+	hirq_apply_all();
+}
+
+static const struct dev_pm_ops hirq_pm_ops = {
+	.prepare = hirq_pm_prepare,
+	.complete = hirq_pm_complete,
+};
+
+static struct platform_driver hirq_pm_driver = {
+	.driver = {
+		.name = "hybrid-irq",
+		.pm = &hirq_pm_ops,
+	},
+};
+
+static struct platform_device *hirq_pm_dev;
 
 static void hirq_show_vec(struct pci_dev *pdev, const struct hirq_vec *v,
 			  void *arg)
@@ -213,13 +633,18 @@ static void hirq_show_vec(struct pci_dev *pdev, const struct hirq_vec *v,
 		seq_puts(m, "- - ");
 	seq_printf(m, "%llu ", v->count);
 	if (v->delivery != HIRQ_STOCK_PIRQ)
-		seq_puts(m, "-\n");
+		seq_puts(m, "- ");
 	else if (v->eoi_rc == -EINVAL)
-		seq_puts(m, "unmapped\n");
+		seq_puts(m, "unmapped ");
 	else if (v->eoi_rc)
-		seq_printf(m, "error(%d)\n", v->eoi_rc);
+		seq_printf(m, "error(%d) ", v->eoi_rc);
 	else
-		seq_printf(m, "%s\n", v->xen_needs_eoi ? "needs-eoi" : "no-eoi");
+		seq_printf(m, "%s ", v->xen_needs_eoi ? "needs-eoi" : "no-eoi");
+	if (v->adopted)
+		seq_printf(m, "adopted %llu %llu %llu %llu\n", v->since,
+			   v->eois, v->masks, v->unmasks);
+	else
+		seq_puts(m, "- - - - -\n");
 }
 
 static int hirq_irqs_show(struct seq_file *m, void *unused)
@@ -227,7 +652,7 @@ static int hirq_irqs_show(struct seq_file *m, void *unused)
 	struct hirq_walk w = { .fn = hirq_show_vec, .arg = m };
 	struct pci_dev *pdev = NULL;
 
-	seq_puts(m, "# irq device kind entry delivery chip pirq vector/apic count xen_eoi_query\n");
+	seq_puts(m, "# irq device kind entry delivery chip pirq vector/apic count xen_eoi_query hybrid since eois masks unmasks\n");
 	for_each_pci_dev(pdev)
 		hirq_walk_vecs(pdev, &w);
 	return 0;
@@ -257,31 +682,55 @@ static const char *hirq_reason(enum hirq_delivery where,
 	}
 }
 
+struct hirq_dev_sum {
+	unsigned int vecs;
+	unsigned int adopted;
+};
+
 static void hirq_count_vec(struct pci_dev *pdev, const struct hirq_vec *v,
 			   void *arg)
 {
-	(*(unsigned int *)arg)++;
+	struct hirq_dev_sum *sum = arg;
+
+	sum->vecs++;
+	sum->adopted += v->adopted;
+}
+
+static const char *hirq_control(struct pci_dev *pdev,
+				const struct hirq_dev_sum *sum)
+{
+	bool excluded;
+
+	if (sum->adopted == sum->vecs)
+		return "adopted";
+	if (sum->adopted)
+		return "partly-adopted";
+	mutex_lock(&hirq_lock);
+	excluded = hirq_excluded(pdev);
+	mutex_unlock(&hirq_lock);
+	return excluded ? "excluded" : "-";
 }
 
 static int hirq_devices_show(struct seq_file *m, void *unused)
 {
 	struct hirq_walk w = { .fn = hirq_count_vec };
 	struct pci_dev *pdev = NULL;
+	struct hirq_dev_sum sum;
 	struct hybrid_info hi;
-	unsigned int n;
 
 	hybrid_get_info(&hi);
-	seq_puts(m, "# device driver kind vectors delivery reason\n");
+	seq_puts(m, "# device driver kind vectors delivery hybrid reason\n");
 	for_each_pci_dev(pdev) {
-		n = 0;
-		w.arg = &n;
+		memset(&sum, 0, sizeof(sum));
+		w.arg = &sum;
 		hirq_walk_vecs(pdev, &w);
 		if (w.all == HIRQ_NONE)
 			continue;
-		seq_printf(m, "%s %s %s %u %s %s\n", pci_name(pdev),
+		seq_printf(m, "%s %s %s %u %s %s %s\n", pci_name(pdev),
 			   pdev->driver ? pdev->driver->name : "-",
-			   pdev->msix_enabled ? "msix" : "msi", n,
-			   hirq_delivery_name(w.all), hirq_reason(w.all, &hi));
+			   pdev->msix_enabled ? "msix" : "msi", sum.vecs,
+			   hirq_delivery_name(w.all), hirq_control(pdev, &sum),
+			   hirq_reason(w.all, &hi));
 	}
 	return 0;
 }
@@ -388,6 +837,7 @@ static int __init hybrid_irq_init(void)
 	struct hirq_walk w = { };
 	struct pci_dev *pdev = NULL;
 	struct hybrid_info hi;
+	int ret;
 
 	hybrid_get_info(&hi);
 	for_each_pci_dev(pdev) {
@@ -399,6 +849,25 @@ static int __init hybrid_irq_init(void)
 				 hirq_reason(w.all, &hi));
 	}
 
+	ret = platform_driver_register(&hirq_pm_driver);
+	if (ret)
+		return ret;
+	hirq_pm_dev = platform_device_register_simple("hybrid-irq",
+						      PLATFORM_DEVID_NONE,
+						      NULL, 0);
+	if (IS_ERR(hirq_pm_dev)) {
+		ret = PTR_ERR(hirq_pm_dev);
+		goto err_driver;
+	}
+	ret = bus_register_notifier(&pci_bus_type, &hirq_bus_nb);
+	if (ret)
+		goto err_device;
+
+	mutex_lock(&hirq_lock);
+	hirq_live = true;
+	mutex_unlock(&hirq_lock);
+	hirq_apply_all();
+
 	hirq_debugfs = debugfs_create_dir("hybrid-irq", NULL);
 	debugfs_create_file("irqs", 0400, hirq_debugfs, NULL, &hirq_irqs_fops);
 	debugfs_create_file("devices", 0400, hirq_debugfs, NULL,
@@ -406,12 +875,25 @@ static int __init hybrid_irq_init(void)
 	debugfs_create_file("maskbench", 0600, hirq_debugfs, NULL,
 			    &hirq_bench_fops);
 	return 0;
+
+err_device:
+	platform_device_unregister(hirq_pm_dev);
+err_driver:
+	platform_driver_unregister(&hirq_pm_driver);
+	return ret;
 }
 module_init(hybrid_irq_init);
 
 static void __exit hybrid_irq_exit(void)
 {
 	debugfs_remove_recursive(hirq_debugfs);
+	mutex_lock(&hirq_lock);
+	hirq_live = false;
+	mutex_unlock(&hirq_lock);
+	bus_unregister_notifier(&pci_bus_type, &hirq_bus_nb);
+	platform_device_unregister(hirq_pm_dev);
+	platform_driver_unregister(&hirq_pm_driver);
+	hirq_release_all();
 }
 module_exit(hybrid_irq_exit);
 

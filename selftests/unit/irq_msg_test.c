@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of drivers/hybrid/irq-msg.c, run in user space: the MSI
- * message for a Xen HVM pirq and the pirq EOI rule.
+ * message for a Xen HVM pirq, the pirq EOI rule, and the device lists of
+ * hybrid-irq's adopt and exclude parameters.
  */
 #include <errno.h>
 
@@ -136,6 +137,44 @@ TEST(eoi_rule)
 	EXPECT_TRUE(hybrid_pirq_needs_eoi(-ENOENT, false));
 	EXPECT_TRUE(hybrid_pirq_needs_eoi(-EFAULT, false));
 	EXPECT_TRUE(hybrid_pirq_needs_eoi(-EPERM, true));
+}
+
+TEST(dev_list_valid)
+{
+	EXPECT_TRUE(hybrid_dev_list_valid("", true));
+	EXPECT_TRUE(hybrid_dev_list_valid("\t\n", false));
+	EXPECT_TRUE(hybrid_dev_list_valid("0000:00:04.0", false));
+	EXPECT_TRUE(hybrid_dev_list_valid("0000:00:04.0\n", false));
+	EXPECT_TRUE(hybrid_dev_list_valid("0000:00:04.0,0000:03:1f.7", false));
+	EXPECT_TRUE(hybrid_dev_list_valid(" 0000:00:04.0  ffff:FF:00.1 ,", false));
+	EXPECT_TRUE(hybrid_dev_list_valid("all", true));
+	EXPECT_TRUE(hybrid_dev_list_valid("all,0000:00:04.0", true));
+
+	EXPECT_FALSE(hybrid_dev_list_valid("all", false));
+	EXPECT_FALSE(hybrid_dev_list_valid("bogus", true));
+	EXPECT_FALSE(hybrid_dev_list_valid("alll", true));
+	EXPECT_FALSE(hybrid_dev_list_valid("00:04.0", true));	/* no domain */
+	EXPECT_FALSE(hybrid_dev_list_valid("0000:00:04.8", true));	/* function 8 */
+	EXPECT_FALSE(hybrid_dev_list_valid("0000:00:20.0", true));	/* slot 32 */
+	EXPECT_FALSE(hybrid_dev_list_valid("0000:00:04.00", true));
+	EXPECT_FALSE(hybrid_dev_list_valid("0000:0g:04.0", true));
+	EXPECT_FALSE(hybrid_dev_list_valid("0000-00:04.0", true));
+	EXPECT_FALSE(hybrid_dev_list_valid("0000:00:04.0;0000:00:05.0", true));
+}
+
+TEST(dev_list_has)
+{
+	const char *nic = "0000:00:04.0";
+
+	EXPECT_FALSE(hybrid_dev_list_has("", nic, true));
+	EXPECT_TRUE(hybrid_dev_list_has("0000:00:04.0", nic, false));
+	EXPECT_TRUE(hybrid_dev_list_has("0000:00:05.0, 0000:00:04.0\n", nic, false));
+	EXPECT_TRUE(hybrid_dev_list_has("0000:00:0A.0", "0000:00:0a.0", false));
+	EXPECT_FALSE(hybrid_dev_list_has("0000:00:04.1", nic, true));
+	EXPECT_FALSE(hybrid_dev_list_has("0000:00:04.0", "0000:00:04", true));
+	EXPECT_TRUE(hybrid_dev_list_has("all", nic, true));
+	EXPECT_FALSE(hybrid_dev_list_has("all", nic, false));
+	EXPECT_TRUE(hybrid_dev_list_has("0000:00:05.0 all", nic, true));
 }
 
 TEST_HARNESS_MAIN
