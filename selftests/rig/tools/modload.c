@@ -3,8 +3,10 @@
  * modload: load a module file with finit_module(2) and report exactly what
  * the kernel answered, so tests assert on errno rather than on a message.
  *
- *   modload FILE   prints "modload: ok" or "modload: errno N (TEXT)";
- *                  exits 0 on success, else with the errno value
+ *   modload FILE [PARAMS]   prints "modload: ok" or "modload: errno N
+ *                           (TEXT)"; exits 0 on success, else with the
+ *                           errno value.  PARAMS as for insmod, in one
+ *                           argument ("adopt=all exclude=0000:00:05.0").
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,8 +19,8 @@ int main(int argc, char **argv)
 {
 	int fd, err;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: modload FILE\n");
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: modload FILE [PARAMS]\n");
 		return 255;
 	}
 	fd = open(argv[1], O_RDONLY | O_CLOEXEC);
@@ -26,7 +28,7 @@ int main(int argc, char **argv)
 		perror(argv[1]);
 		return 255;
 	}
-	if (syscall(SYS_finit_module, fd, "", 0) == 0) {
+	if (syscall(SYS_finit_module, fd, argc == 3 ? argv[2] : "", 0) == 0) {
 		printf("modload: ok\n");
 		return 0;
 	}
