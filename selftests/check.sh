@@ -188,6 +188,7 @@ migrate_extras() {
 	cp "$top/selftests/irq/guest.sh" "$d/guest/irq.sh"
 	cp "$top/selftests/migrate/guest-run.sh" "$d/guest/run.sh"
 	cp "$top/selftests/migrate/dom0.sh" "$top/tools/xl-migrate-notify" "$d/dom0/"
+	cp "$top/selftests/irq/dom0.sh" "$d/dom0/irq.sh"
 	if [ -n "${HYBRID_DEMO:-}" ]; then
 		cp "$top/selftests/migrate/demo-dom0.sh" "$d/dom0/run.sh"
 	else

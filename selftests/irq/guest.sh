@@ -5,12 +5,30 @@
 # RIG_EXTRA_GUEST suite with the rig's TAP helpers loaded.
 #
 #   irq_guest_tests   load hybrid-irq.ko and check its inventory against
-#                     what the kernel shows in /proc/interrupts, then
-#                     unload and load it again
+#                     what the kernel shows in /proc/interrupts, unload and
+#                     load it again, then adopt the NIC and check the
+#                     counts; leaves the NIC adopted for dom0's side
 #   irq_native_tests  off Xen: hybrid-irq.ko is refused
 
 IKO=/rig/extra/ko/$(uname -r)/hybrid-irq.ko
 IRQDIR=/sys/kernel/debug/hybrid-irq
+IRQPAR=/sys/module/hybrid_irq/parameters
+
+# The PCI name of eth0's device.
+irq_nic() { basename "$(readlink /sys/class/net/eth0/device 2>/dev/null)"; }
+
+# irq_sum DEV: "vecs=N adopted=K since=S eois=E masks=M unmasks=U" over
+# DEV's lines in the inventory (the last five columns summed).
+irq_sum() {
+	awk -v d="$1" '$2 == d {
+		v++; if ($11 == "adopted") { a++; s += $12; e += $13; m += $14; u += $15 }
+	} END {
+		printf "vecs=%d adopted=%d since=%d eois=%d masks=%d unmasks=%d\n", v, a, s, e, m, u
+	}' "$IRQDIR/irqs"
+}
+
+# irq_field NAME LINE: the value of NAME=value in LINE
+irq_field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
 irq_loaded() { grep -q '^hybrid_irq ' /proc/modules; }
 
@@ -66,7 +84,7 @@ irq_guest_tests() {
 
 	# The NIC: stock Linux takes its MSI-X onto pirqs exactly when Xen
 	# offers HVM pirqs (no APIC virtualization under emulation).
-	nic=$(basename "$(readlink /sys/class/net/eth0/device 2>/dev/null)")
+	nic=$(irq_nic)
 	pirqs=$(cat /sys/hypervisor/hybrid/hvm_pirqs 2>/dev/null)
 	if [ "$pirqs" = 1 ]; then want=pirq; else want=lapic; fi
 	dev=$(awk -v d="$nic" '$1 == d' "$IRQDIR/devices")
@@ -93,6 +111,69 @@ irq_guest_tests() {
 	out=$(modload "$IKO" 2>&1)
 	is "$out" "modload: ok" "irq: hybrid-irq.ko loads again"
 	check "irq: inventory readable after reload" grep -q "^[0-9]" "$IRQDIR/irqs"
+	check "irq: nothing adopted without the adopt parameter" \
+		sh -c "! grep -q ' adopted ' $IRQDIR/irqs"
+
+	irq_adopt_tests "$nic"
+}
+
+# Adoption: the NIC named at load time, its counters, the policy written
+# in sysfs, and exclusion.
+irq_adopt_tests() {
+	nic=$1
+	check "irq: rmmod before adopting" rmmod hybrid_irq
+	out=$(modload "$IKO" "adopt=$nic" 2>&1)
+	is "$out" "modload: ok" "irq: hybrid-irq.ko loads with adopt=$nic"
+	s0=$(irq_sum "$nic")
+	n=$(irq_field vecs "$s0")
+	is "$(irq_field adopted "$s0")" "$n" "irq: all $n vectors of the NIC are adopted ($s0)"
+	like "$(awk -v d="$nic" '$1 == d { print $6 }' "$IRQDIR/devices")" adopted \
+		"irq: the devices file says the NIC is adopted"
+	is "$(cat $IRQPAR/adopt)" "$nic" "irq: the adopt parameter reads back"
+
+	# The interrupt path is Linux's own: /proc/interrupts shows the same
+	# chips, and the counts go on.
+	proc_msi | awk '{ print $1, $2 }' >/tmp/irq-chips
+	bad=
+	while read -r irq chip; do
+		l=$(awk -v i="$irq" '$1 == i { print $6 }' /tmp/irq-inv)
+		[ "$l" = "$chip" ] || bad="$bad irq$irq:$chip/$l"
+	done </tmp/irq-chips
+	is "${bad:-none}" none "irq: adoption leaves every chip name in /proc/interrupts as it was"
+
+	# maskbench on the NIC's first vector: each pair is one mask and one
+	# unmask the adoption counts.
+	v=$(awk -v d="$nic" '$2 == d { print $1; exit }' "$IRQDIR/irqs")
+	b0=$(awk -v i="$v" '$1 == i { print $14, $15 }' "$IRQDIR/irqs")
+	check "irq: 20 mask+unmask pairs of irq $v" sh -c "echo '$v 20' >$IRQDIR/maskbench"
+	b1=$(awk -v i="$v" '$1 == i { print $14, $15 }' "$IRQDIR/irqs")
+	set -- $b0 $b1
+	dm=$(( $3 - $1 )) du=$(( $4 - $2 ))
+	if [ "$dm" -ge 20 ] && [ "$dm" -le 22 ] && [ "$du" = "$dm" ]; then
+		ok "irq: the adoption counted them: $dm masks, $du unmasks"
+	else
+		not_ok "irq: the adoption counted them: $dm masks, $du unmasks"
+	fi
+
+	# Every interrupt since adoption was completed once through the chip.
+	bad=$(awk -v d="$nic" '$2 == d && $11 == "adopted" {
+		x = $13 - $12; if (x < -2 || x > 2) printf " irq%s:since=%s,eois=%s", $1, $12, $13
+	}' "$IRQDIR/irqs")
+	is "${bad:-none}" none "irq: completions counted match interrupts since adoption, per vector"
+
+	# The policy in sysfs: bad input refused, exclusion wins over adopt=all.
+	check "irq: adopt=bogus refused" sh -c "! echo bogus >$IRQPAR/adopt 2>/dev/null"
+	check "irq: exclude=all refused" sh -c "! echo all >$IRQPAR/exclude 2>/dev/null"
+	is "$(cat $IRQPAR/adopt)" "$nic" "irq: and the policy is unchanged"
+	echo all >$IRQPAR/adopt
+	echo "$nic" >$IRQPAR/exclude
+	is "$(irq_field adopted "$(irq_sum "$nic")")" 0 "irq: exclude=$nic gives the NIC back under adopt=all"
+	like "$(awk -v d="$nic" '$1 == d { print $6 }' "$IRQDIR/devices")" excluded \
+		"irq: the devices file says the NIC is excluded"
+	echo >$IRQPAR/exclude
+	is "$(irq_field adopted "$(irq_sum "$nic")")" "$n" "irq: an empty exclude adopts it again"
+	echo "$nic" >$IRQPAR/adopt
+	check "irq: ping dom0 with the NIC adopted" ping -c 3 -W 5 169.254.0.1
 }
 
 irq_native_tests() {
@@ -108,6 +189,11 @@ irq_native_tests() {
 #                      delivery hybrid-irq reports for the NIC
 #   irq-maskbench I N  mask+unmask vector I N times (hybrid-irq's
 #                      maskbench); answers "I N NS" or "error ..."
+#   irq-state          the NIC's adoption, as irq_sum gives it
+#   irq-adopt nic|none set the adopt parameter to the NIC or to nothing
+#   irq-rmmod          unload hybrid-irq
+#   irq-load nic|none  load it, with adopt=NIC or without
+#                      (these three answer "ok" or "error ...")
 irq_agent() {
 	case $1 in
 	irq-nic)
@@ -116,7 +202,7 @@ irq_agent() {
 		_cnt=$(awk 'NR == 1 { n = NF; next }
 			/eth0/ { for (i = 2; i <= n + 1; i++) s += $i }
 			END { print s + 0 }' /proc/interrupts)
-		_nic=$(basename "$(readlink /sys/class/net/eth0/device 2>/dev/null)")
+		_nic=$(irq_nic)
 		_del=$(awk -v d="$_nic" '$1 == d { print $5 }' "$IRQDIR/devices" 2>/dev/null)
 		echo "irqs=$_irqs count=$_cnt rx=$(cat /sys/class/net/eth0/statistics/rx_packets) delivery=${_del:-unknown}"
 		;;
@@ -126,6 +212,25 @@ irq_agent() {
 		else
 			echo "error $(cat /tmp/irq-bench.err)"
 		fi
+		;;
+	irq-state)
+		irq_sum "$(irq_nic)"
+		;;
+	irq-adopt)
+		_a=; [ "$2" = nic ] && _a=$(irq_nic)
+		if echo "$_a" >"$IRQPAR/adopt" 2>/tmp/irq-adopt.err; then
+			echo ok
+		else
+			echo "error $(cat /tmp/irq-adopt.err)"
+		fi
+		;;
+	irq-rmmod)
+		if rmmod hybrid_irq 2>/tmp/irq-rmmod.err; then echo ok; else echo "error $(cat /tmp/irq-rmmod.err)"; fi
+		;;
+	irq-load)
+		_a=; [ "$2" = nic ] && _a="adopt=$(irq_nic)"
+		_o=$(modload "$IKO" "$_a" 2>&1)
+		if [ "$_o" = "modload: ok" ]; then echo ok; else echo "error $_o"; fi
 		;;
 	*)
 		echo "unknown-irq-command"

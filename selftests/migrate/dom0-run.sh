@@ -5,6 +5,7 @@
 # RIG_EXTRA_DOM0's run.sh once per guest (GUEST, DOMID, RES set): prints
 # TAP.
 . /rig/extra/dom0.sh
+. /rig/extra/irq.sh
 
 # Live migrations only where the rig runs its migrate scenario: ten in a
 # row, three on a guest with hvm_pirq set (the second guest of xen420).
@@ -15,4 +16,6 @@ else
 	*pirq*) MIGRATIONS=3 ;;
 	esac
 fi
+scen_irq_traffic "$GUEST"
 scen_notify "$GUEST"
+scen_irq_after "$GUEST"

@@ -1,0 +1,104 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# dom0 side of the hybrid-irq tests (dash), sourced by the migrate suite's
+# run.sh with the rig's helpers loaded.  The guest's tests leave its NIC
+# adopted by hybrid-irq; these move it while dom0 pings the guest and
+# count what came back.
+#
+#   scen_irq_traffic NAME  give the NIC back, adopt it again, unload and
+#                          load hybrid-irq, over and over while dom0 sends
+#                          IRQ_PINGS echo requests: every one answered;
+#                          then 200 more, and the adoption's completions
+#                          match the interrupts
+#   scen_irq_after NAME    after save/restore and migrations: the NIC is
+#                          adopted again and answers every ping
+
+IRQ_PINGS=${IRQ_PINGS:-3000}
+
+# irq_state NAME: the guest's irq-state answer in IRQSTATE, or fail
+irq_state() {
+	IRQSTATE=
+	ask "$(xl domid "$1")" 60 irq-state || return 1
+	IRQSTATE=$ANSWER
+}
+
+irq_kv() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+# irq_adopted NAME DESC: ok if every vector of the NIC is adopted
+irq_adopted() {
+	if ! irq_state "$1"; then
+		not_ok "$2 (the guest did not answer)"
+		return
+	fi
+	_v=$(irq_kv vecs "$IRQSTATE")
+	if [ "${_v:-0}" -gt 0 ] && [ "$(irq_kv adopted "$IRQSTATE")" = "$_v" ]; then
+		ok "$2 ($IRQSTATE)"
+	else
+		not_ok "$2"
+		diag "  got: $IRQSTATE"
+	fi
+}
+
+# irq_pings FILE: "SENT RECEIVED" from ping's summary
+irq_pings() {
+	sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' "$1"
+}
+
+scen_irq_traffic() {
+	_n=$1
+	_d=$(xl domid "$_n")
+	irq_adopted "$_n" "irq: the guest's NIC is adopted before the traffic"
+	_t=$(now)
+	ping -q -c "$IRQ_PINGS" -i 0.005 -W 10 "$GUEST_IP" >"$RES/irq-ping.out" 2>&1 &
+	_p=$!
+	_cycles=0
+	_bad=
+	while [ -z "$_bad" ] && kill -0 "$_p" 2>/dev/null; do
+		for _c in "irq-adopt none" "irq-adopt nic" irq-rmmod "irq-load nic"; do
+			if ! ask "$_d" 60 $_c; then
+				_bad="$_c: no answer"
+			elif [ "$ANSWER" != ok ]; then
+				_bad="$_c: $ANSWER"
+			fi
+			[ -z "$_bad" ] || break
+		done
+		[ -n "$_bad" ] || _cycles=$(( _cycles + 1 ))
+	done
+	wait "$_p"
+	_rc=$?
+	is "${_bad:-none}" none "irq: NIC given back, adopted, hybrid-irq unloaded and loaded with adopt, $_cycles times under traffic"
+	if [ "$_cycles" -gt 0 ]; then
+		ok "irq: at least one whole cycle ran while dom0 pinged ($(elapsed "$_t")s)"
+	else
+		not_ok "irq: at least one whole cycle ran while dom0 pinged"
+	fi
+	_s=$(irq_pings "$RES/irq-ping.out")
+	is "$_rc ${_s:-none}" "0 $IRQ_PINGS $IRQ_PINGS" \
+		"irq: all $IRQ_PINGS echo requests sent across the moves were answered (ping exit, sent, received)"
+	[ "$_rc" = 0 ] || diag "$(tail -n 3 "$RES/irq-ping.out")"
+	irq_adopted "$_n" "irq: the NIC is adopted at the end"
+	# The last adoption under traffic of its own: each interrupt since it
+	# was completed once through the adoption's chip.
+	ping -q -c 200 -i 0.01 -W 10 "$GUEST_IP" >"$RES/irq-ping2.out" 2>&1
+	_rc=$?
+	is "$_rc $(irq_pings "$RES/irq-ping2.out")" "0 200 200" \
+		"irq: 200 more pings of the adopted NIC, all answered"
+	irq_state "$_n"
+	_e=$(irq_kv eois "$IRQSTATE")
+	_i=$(irq_kv since "$IRQSTATE")
+	if [ "${_i:-0}" -ge 50 ] && [ "$_e" -ge $(( _i - 2 )) ] && [ "$_e" -le $(( _i + 2 )) ]; then
+		ok "irq: its completions counted match its interrupts since adoption ($IRQSTATE)"
+	else
+		not_ok "irq: its completions counted match its interrupts since adoption, 50 or more ($IRQSTATE)"
+	fi
+}
+
+scen_irq_after() {
+	_n=$1
+	irq_adopted "$_n" "irq: after save/restore and migrations the NIC is adopted again"
+	ping -q -c 50 -i 0.02 -W 10 "$GUEST_IP" >"$RES/irq-ping-after.out" 2>&1
+	_rc=$?
+	is "$_rc $(irq_pings "$RES/irq-ping-after.out")" "0 50 50" \
+		"irq: and answers 50 pings of 50"
+}
