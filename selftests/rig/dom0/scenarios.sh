@@ -15,7 +15,8 @@
 #   extra        RIG_EXTRA_DOM0's run.sh
 #   irqbench     VM exits per device interrupt under fixed loads, and per
 #                mask+unmask of one NIC vector, as IRQBENCH lines for
-#                selftests/irq/bench.sh (only when named)
+#                selftests/irq/bench.sh, with the NIC as the stock kernel
+#                has it and adopted by hybrid-irq (only when named)
 # Waits are polls of a condition with a bounded timeout, never fixed
 # sleeps.
 
@@ -449,14 +450,21 @@ nic_counts() {
 	[ -n "$NIC_COUNT" ]
 }
 
-scen_irqbench() {
-	_n=$1
-	_d=$(xl domid "$_n" 2>/dev/null)
-	if ! nic_counts "$_d"; then
-		not_ok "irqbench: the guest reports its NIC's interrupts (answer '$ANSWER')"
-		return
+# irqbench_pass NAME DOMID MODE: the loads and the mask+unmask windows,
+# with the NIC given back (MODE stock) or adopted by hybrid-irq (adopted)
+irqbench_pass() {
+	_n=$1 _d=$2 _m=$3
+	case $_m in
+	stock) ask "$_d" 60 irq-adopt none ;;
+	*) ask "$_d" 60 irq-adopt nic ;;
+	esac
+	if [ "$ANSWER" != ok ] || ! nic_counts "$_d"; then
+		not_ok "irqbench: $_m: the guest set the NIC's adoption and reports its interrupts (answer '$ANSWER')"
+		return 1
 	fi
-	ok "irqbench: the guest reports its NIC's interrupts (irqs $NIC_IRQS, $NIC_DELIVERY)"
+	ok "irqbench: $_m: the guest reports its NIC's interrupts (irqs $NIC_IRQS, $NIC_DELIVERY)"
+	_k=$NIC_DELIVERY
+	[ "$_m" = stock ] || _k=$_k/$_m
 	_tr=/tmp/irqbench.trace
 	for _load in idle flood $(for _r in $IRQBENCH_RATES; do echo "udp$_r"; done); do
 		nic_counts "$_d"
@@ -464,30 +472,37 @@ scen_irqbench() {
 		if ! trace_start "$_tr"; then
 			not_ok "irqbench: $_load: xentrace started"
 			diag "$(cat "$_tr.log")"
-			return
+			return 1
 		fi
 		case $_load in
 		idle) sleep "$IRQBENCH_SECS" ;;	# the measurement window itself
-		flood) timeout $(( IRQBENCH_SECS + 10 )) ping -f -w "$IRQBENCH_SECS" "$GUEST_IP" >"$RES/$_n-irqbench-$_load.out" 2>&1 ;;
-		udp*) /rig/udpsend "$GUEST_IP" 9 "${_load#udp}" "$IRQBENCH_SECS" >"$RES/$_n-irqbench-$_load.out" 2>&1 ;;
+		flood) timeout $(( IRQBENCH_SECS + 10 )) ping -f -w "$IRQBENCH_SECS" "$GUEST_IP" >"$RES/$_n-irqbench-$_m-$_load.out" 2>&1 ;;
+		udp*) /rig/udpsend "$GUEST_IP" 9 "${_load#udp}" "$IRQBENCH_SECS" >"$RES/$_n-irqbench-$_m-$_load.out" 2>&1 ;;
 		esac
 		trace_stop "$_tr"
-		cp "$_tr.txt" "$RES/$_n-irqbench-$_load-exits.txt"
+		cp "$_tr.txt" "$RES/$_n-irqbench-$_m-$_load-exits.txt"
 		nic_counts "$_d"
-		diag "IRQBENCH $PROFILE $_n $NIC_DELIVERY $_load secs=$IRQBENCH_SECS dev_irqs=$(( NIC_COUNT - _c0 )) rx=$(( NIC_RX - _r0 )) $EXITS_LINE"
+		diag "IRQBENCH $PROFILE $_n $_k $_load secs=$IRQBENCH_SECS dev_irqs=$(( NIC_COUNT - _c0 )) rx=$(( NIC_RX - _r0 )) $EXITS_LINE"
 	done
 	# mask+unmask of the NIC's first vector: the same traced window with
 	# no operation and with IRQBENCH_MASKS of them
 	_irq=${NIC_IRQS%%,*}
-	for _k in 0 "$IRQBENCH_MASKS"; do
-		trace_start "$_tr" || { not_ok "irqbench: mask: xentrace started"; return; }
-		ask "$_d" 300 irq-maskbench "$_irq" "$_k"
+	for _k2 in 0 "$IRQBENCH_MASKS"; do
+		trace_start "$_tr" || { not_ok "irqbench: mask: xentrace started"; return 1; }
+		ask "$_d" 300 irq-maskbench "$_irq" "$_k2"
 		_a=$ANSWER
 		trace_stop "$_tr"
-		cp "$_tr.txt" "$RES/$_n-irqbench-mask$_k-exits.txt"
-		diag "IRQBENCH $PROFILE $_n $NIC_DELIVERY mask$_k irq=$_irq ops=$_k result='$_a' $EXITS_LINE"
-		like "$_a" "$_irq $_k [0-9]+" "irqbench: $_k mask+unmask pairs of irq $_irq ran in the guest"
+		cp "$_tr.txt" "$RES/$_n-irqbench-$_m-mask$_k2-exits.txt"
+		diag "IRQBENCH $PROFILE $_n $_k mask$_k2 irq=$_irq ops=$_k2 result='$_a' $EXITS_LINE"
+		like "$_a" "$_irq $_k2 [0-9]+" "irqbench: $_m: $_k2 mask+unmask pairs of irq $_irq ran in the guest"
 	done
+}
+
+scen_irqbench() {
+	_n=$1
+	_d=$(xl domid "$_n" 2>/dev/null)
+	irqbench_pass "$_n" "$_d" stock &&
+		irqbench_pass "$_n" "$_d" adopted
 	check "irqbench: the NIC still answers after the benchmark" ping -c 3 -W 5 "$GUEST_IP"
 }
 
