@@ -11,11 +11,12 @@
  * whether the hypervisor would let its vectors move to event channels,
  * and if not, why.
  *
- * It also adopts devices the operator names (the adopt and exclude
- * parameters, at load time or in sysfs): each of their vectors gets a
- * copy of its irq_chip that counts completions, masks and unmasks and
- * hands each call on to the original, so the interrupt path stays
- * exactly Linux's.  Adoption is undone on unload, when the device's
+ * It also adopts the devices the operator names (the adopt and exclude
+ * parameters, at load time or in sysfs) whose vectors Linux put on pirq
+ * event channels: each of their vectors gets a copy of its irq_chip
+ * that counts completions, masks and unmasks and hands each call on to
+ * the original, so the interrupt path stays exactly Linux's.  Devices
+ * on the LAPIC are left alone.  Adoption is undone on unload, when the device's
  * driver unbinds, and around a suspend, after which it is done again.
  *
  * Read in debugfs: hybrid-irq/irqs (one line per vector) and
@@ -433,7 +434,12 @@ static int hirq_adopt_vec(struct pci_dev *pdev, unsigned int irq)
 	return 0;
 }
 
-/* Adopts @pdev's LAPIC or stock-pirq vectors; device lock, hirq_lock held. */
+/*
+ * Adopts @pdev's stock-pirq vectors; device lock, hirq_lock held.  A
+ * device on the LAPIC is left alone: where Linux left it there, Xen
+ * either offers no pirqs or advertises APIC virtualization, and the
+ * devices file says which.
+ */
 static int hirq_adopt_dev(struct pci_dev *pdev)
 {
 	struct device *dev = &pdev->dev;
@@ -452,8 +458,7 @@ static int hirq_adopt_dev(struct pci_dev *pdev)
 			memset(&v, 0, sizeof(v));
 			if (!hirq_probe_vec(desc->irq + k, &v))
 				continue;
-			if (v.delivery == HIRQ_LAPIC ||
-			    v.delivery == HIRQ_STOCK_PIRQ)
+			if (v.delivery == HIRQ_STOCK_PIRQ)
 				ret = hirq_adopt_vec(pdev, desc->irq + k);
 		}
 	}
@@ -699,7 +704,7 @@ static void hirq_count_vec(struct pci_dev *pdev, const struct hirq_vec *v,
 static const char *hirq_control(struct pci_dev *pdev,
 				const struct hirq_dev_sum *sum)
 {
-	bool excluded;
+	bool excluded, wanted;
 
 	if (sum->adopted == sum->vecs)
 		return "adopted";
@@ -707,8 +712,11 @@ static const char *hirq_control(struct pci_dev *pdev,
 		return "partly-adopted";
 	mutex_lock(&hirq_lock);
 	excluded = hirq_excluded(pdev);
+	wanted = hirq_wanted(pdev);
 	mutex_unlock(&hirq_lock);
-	return excluded ? "excluded" : "-";
+	if (excluded)
+		return "excluded";
+	return wanted ? "left-alone" : "-";
 }
 
 static int hirq_devices_show(struct seq_file *m, void *unused)

@@ -47,7 +47,7 @@ label() { # PROFILE GUEST DELIVERY
 	pirq) echo "(b) $x, stock pirq event channels" ;;
 	lapic) echo "(a) $x, LAPIC vectors" ;;
 	pirq/adopted) echo "(c) $x, pirq event channels, adopted by hybrid-irq" ;;
-	lapic/adopted) echo "(c) $x, LAPIC vectors, adopted by hybrid-irq" ;;
+	lapic/adopted) echo "(c) $x, LAPIC vectors, left alone by hybrid-irq (adopt=NIC)" ;;
 	*) echo "$x, $3" ;;
 	esac
 }

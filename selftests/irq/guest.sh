@@ -7,7 +7,9 @@
 #   irq_guest_tests   load hybrid-irq.ko and check its inventory against
 #                     what the kernel shows in /proc/interrupts, unload and
 #                     load it again, then adopt the NIC and check the
-#                     counts; leaves the NIC adopted for dom0's side
+#                     counts (pirq delivery) or that it is left alone
+#                     (LAPIC); leaves hybrid-irq loaded with adopt=NIC
+#                     for dom0's side
 #   irq_native_tests  off Xen: hybrid-irq.ko is refused
 
 IKO=/rig/extra/ko/$(uname -r)/hybrid-irq.ko
@@ -17,13 +19,15 @@ IRQPAR=/sys/module/hybrid_irq/parameters
 # The PCI name of eth0's device.
 irq_nic() { basename "$(readlink /sys/class/net/eth0/device 2>/dev/null)"; }
 
-# irq_sum DEV: "vecs=N adopted=K since=S eois=E masks=M unmasks=U" over
-# DEV's lines in the inventory (the last five columns summed).
+# irq_sum DEV: "vecs=N adopted=K since=S eois=E masks=M unmasks=U
+# delivery=D" over DEV's lines in the inventory (the last five columns
+# summed), D from the devices file.
 irq_sum() {
-	awk -v d="$1" '$2 == d {
+	_dl=$(awk -v d="$1" '$1 == d { print $5 }' "$IRQDIR/devices")
+	awk -v d="$1" -v dl="${_dl:-none}" '$2 == d {
 		v++; if ($11 == "adopted") { a++; s += $12; e += $13; m += $14; u += $15 }
 	} END {
-		printf "vecs=%d adopted=%d since=%d eois=%d masks=%d unmasks=%d\n", v, a, s, e, m, u
+		printf "vecs=%d adopted=%d since=%d eois=%d masks=%d unmasks=%d delivery=%s\n", v, a, s, e, m, u, dl
 	}' "$IRQDIR/irqs"
 }
 
@@ -114,7 +118,27 @@ irq_guest_tests() {
 	check "irq: nothing adopted without the adopt parameter" \
 		sh -c "! grep -q ' adopted ' $IRQDIR/irqs"
 
-	irq_adopt_tests "$nic"
+	if [ "$pirqs" = 1 ]; then
+		irq_adopt_tests "$nic"
+	else
+		irq_lapic_tests "$nic"
+	fi
+}
+
+# Without HVM pirqs the NIC is on the LAPIC: named in adopt, it is left
+# alone, and the devices file says so.  The module stays loaded with
+# adopt=NIC for dom0's side.
+irq_lapic_tests() {
+	nic=$1
+	check "irq: rmmod before adopting" rmmod hybrid_irq
+	out=$(modload "$IKO" "adopt=$nic" 2>&1)
+	is "$out" "modload: ok" "irq: hybrid-irq.ko loads with adopt=$nic"
+	s0=$(irq_sum "$nic")
+	is "$(irq_field adopted "$s0")" 0 "irq: no vector of the NIC on the LAPIC is adopted ($s0)"
+	dev=$(awk -v d="$nic" '$1 == d' "$IRQDIR/devices")
+	like "$dev" ".* lapic left-alone stays on the LAPIC: Xen offers this domain no HVM pirqs; hvm_pirq = 1 .*" \
+		"irq: the devices file says the NIC is left alone, and why"
+	check "irq: ping dom0 with the NIC named in adopt" ping -c 3 -W 5 169.254.0.1
 }
 
 # Adoption: the NIC named at load time, its counters, the policy written
