@@ -399,10 +399,13 @@ static int hirq_adopt_vec(struct pci_dev *pdev, unsigned int irq)
 
 	d = irq_get_irq_data(irq);
 	if (!d)
-		return -ENOENT;
+		return 0;	/* went away meanwhile */
 	orig = irq_data_get_irq_chip(d);
 	desc = irq_data_to_desc(d);
 	if (!orig || hirq_find(orig))
+		return 0;
+	/* Only Linux's own pirq chip: a LAPIC vector is left alone. */
+	if (!orig->name || strcmp(orig->name, XEN_PIRQ_CHIP))
 		return 0;
 	if (desc->handle_irq != handle_edge_irq)
 		return -EOPNOTSUPP;
@@ -444,7 +447,6 @@ static int hirq_adopt_dev(struct pci_dev *pdev)
 {
 	struct device *dev = &pdev->dev;
 	struct msi_desc *desc;
-	struct hirq_vec v;
 	unsigned int k, n;
 	int ret = 0;
 
@@ -454,13 +456,8 @@ static int hirq_adopt_dev(struct pci_dev *pdev)
 	msi_lock_descs(dev);
 	msi_for_each_desc(desc, dev, MSI_DESC_ASSOCIATED) {
 		n = desc->pci.msi_attrib.is_msix ? 1 : desc->nvec_used;
-		for (k = 0; k < n && !ret; k++) {
-			memset(&v, 0, sizeof(v));
-			if (!hirq_probe_vec(desc->irq + k, &v))
-				continue;
-			if (v.delivery == HIRQ_STOCK_PIRQ)
-				ret = hirq_adopt_vec(pdev, desc->irq + k);
-		}
+		for (k = 0; k < n && !ret; k++)
+			ret = hirq_adopt_vec(pdev, desc->irq + k);
 	}
 	msi_unlock_descs(dev);
 	if (ret)
