@@ -26,6 +26,7 @@ set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
 if [ "${1:-}" != --print ]; then
+	mkdir -p "$top/build"
 	PROFILE=${PROFILE:-xen417 xen420} SCENARIO=irqbench \
 		"$top/selftests/check.sh" rig >"$top/build/bench-irq.log" 2>&1 || true
 fi
