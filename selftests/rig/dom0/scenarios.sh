@@ -522,7 +522,8 @@ scenario() {
 			return 0
 		fi
 		RECOVERED=$(( RECOVERED + 1 ))
-		sed -i "$(( _mark + 1 )),\$ s/^\(not ok\|ok\) /# (lost to the emulator) \1 /" "$TAP_FILE"
+		sed -i -e "$(( _mark + 1 )),\$ s/^\(not ok\|ok\) /# (lost to the emulator) \1 /" \
+			-e "$(( _mark + 1 )),\$ s/^# IRQBENCH /# (lost to the emulator) IRQBENCH /" "$TAP_FILE"
 		diag "emulator failure in ${_sf#scen_}: $EMU_WHY" \
 			"the guest is booted again and ${_sf#scen_} runs again (recovery $RECOVERED of at most $RECOVER)"
 		cp "/var/log/xen/console/guest-$_sn.log" "$RES/$_sn-console-lost$RECOVERED.log" 2>/dev/null
@@ -581,7 +582,7 @@ run_guest() {
 	want migrate && scenario "$_name" scen_migrate
 	if want extra && [ -e /rig/extra ]; then scenario "$_name" scen_extra; fi
 	want soak && scen_soak "$_name"
-	want irqbench && scen_irqbench "$_name"
+	want irqbench && scenario "$_name" scen_irqbench
 	cp "/var/log/xen/console/guest-$_name.log" "$RES/$_name-console.log" 2>/dev/null
 	xl destroy "$_name" >/dev/null 2>&1
 	if wait_for 60 sh -c "! xl domid $_name >/dev/null 2>&1"; then
