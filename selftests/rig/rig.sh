@@ -20,9 +20,10 @@
 # Environment:
 #   HYBRID_CACHE       download cache (default /var/cache/hybrid)
 #   RIG_GUESTS         guest list for the Xen profiles, words of
-#                      NAME:KERNEL:HVM_PIRQ[:nomod] (HVM_PIRQ: default, 0
-#                      or 1; nomod: the guest never loads hybrid, for
-#                      telling the module's effects from the rig's)
+#                      NAME:KERNEL:HVM_PIRQ[:OPTS] (HVM_PIRQ: default, 0
+#                      or 1; OPTS, comma-separated: nomod, the guest
+#                      never loads hybrid, for telling the module's
+#                      effects from the rig's; smp2, 2 vCPUs)
 #   RIG_FULL_MATRIX=1  every guest kernel on every Xen profile
 #   RIG_EXTRA_GUEST    directory copied into the guest; its run.sh runs
 #                      after the built-in guest tests, TAP merged
@@ -37,7 +38,7 @@
 #                      of the boot (default 900)
 #   RIG_TEST_MACHINE_RESET=N  dom0 resets the machine on machine attempt
 #                      N once the toolstack is up (tests the retry above)
-#   RIG_VCPUS          guest vCPUs (default 1)
+#   RIG_VCPUS          guest vCPUs where OPTS does not say (default 1)
 #   RIG_SOAK=N         live migrations in a row in the soak scenario
 #                      (default 10; the scenario runs only when named)
 #   RIG_GUEST_CMDLINE  words appended to every guest's kernel command line

@@ -71,19 +71,27 @@ dom0_setup() {
 	diag "xl info: xen_version $XEN_VERSION, $(grep -E '^(xen_caps|nr_cpus|free_memory|xen_commandline)' "$RES/xl-info.txt" | tr -s ' ' | tr '\n' ';')"
 }
 
-# guest_cfg NAME PIRQ OPTS.  tsc_mode "native": QEMU's CPU has no
+# guest_vcpus OPTS: the guest's vCPUs, VCPUS unless OPTS says smp2
+guest_vcpus() {
+	case ",$1," in
+	*,smp2,*) echo 2 ;;
+	*) echo "$VCPUS" ;;
+	esac
+}
+
+# guest_cfg NAME PIRQ OPTS (comma-separated: nomod, smp2).  tsc_mode "native": QEMU's CPU has no
 # invariant TSC, so Xen would emulate every RDTSC of the guest; that
 # swamps the exit counts, and the guests triple-faulted right after such
 # exits (docs/testing.md).
 guest_cfg() {
 	_cmd="console=ttyS0 xen_emul_unplug=never"
-	[ "$3" = nomod ] && _cmd="$_cmd rig.module=0"
+	case ",$3," in *,nomod,*) _cmd="$_cmd rig.module=0" ;; esac
 	[ -z "$GUEST_CMDLINE" ] || _cmd="$_cmd $GUEST_CMDLINE"
 	cat <<-EOC
 	name = "$1"
 	type = "hvm"
 	memory = 512
-	vcpus = $VCPUS
+	vcpus = $(guest_vcpus "$3")
 	kernel = "/rig/guests/$1/vmlinuz"
 	ramdisk = "/rig/guests/$1/initrd.gz"
 	cmdline = "$_cmd console=hvc0"
@@ -558,7 +566,7 @@ scen_extra() {
 run_guest() {
 	_name=$1
 	TAP_PREFIX="$_name: "
-	diag "=== guest $_name: kernel $2, hvm_pirq $3, $VCPUS vCPU(s), $4 ==="
+	diag "=== guest $_name: kernel $2, hvm_pirq $3, $(guest_vcpus "$4") vCPU(s), $4 ==="
 	guest_cfg "$_name" "$3" "$4" >"/tmp/$_name.cfg"
 	cp "/tmp/$_name.cfg" "$RES/$_name.cfg"
 	boot_guest "$_name"
