@@ -14,6 +14,13 @@
 #                          match the interrupts (where the NIC is on
 #                          pirqs; on the LAPIC it is left alone, and the
 #                          answers are reported)
+#   scen_irq_affinity NAME on a guest with 2 vCPUs: the NIC's vectors
+#                          moved from one vCPU to the other and back,
+#                          over and over while dom0 sends IRQ_PINGS echo
+#                          requests: every move seen taking interrupts on
+#                          its new vCPU, every request answered, and the
+#                          adoption's completions still match its
+#                          interrupts
 #   scen_irq_after NAME    after save/restore and migrations: the NIC is
 #                          adopted again and answers every ping
 
@@ -48,6 +55,19 @@ irq_adopted() {
 	else
 		not_ok "$2"
 		diag "  got: $IRQSTATE"
+	fi
+}
+
+# irq_completions NAME DESC: ok if the adopted NIC's completions are
+# within 2 of its interrupts since adoption, and those are 50 or more
+irq_completions() {
+	irq_state "$1"
+	_e=$(irq_kv eois "$IRQSTATE")
+	_i=$(irq_kv since "$IRQSTATE")
+	if [ "${_i:-0}" -ge 50 ] && [ "$_e" -ge $(( _i - 2 )) ] && [ "$_e" -le $(( _i + 2 )) ]; then
+		ok "$2 ($IRQSTATE)"
+	else
+		not_ok "$2, 50 or more ($IRQSTATE)"
 	fi
 }
 
@@ -102,14 +122,53 @@ scen_irq_traffic() {
 	_rc=$?
 	is "$_rc $(irq_pings "$RES/irq-ping2.out")" "0 200 200" \
 		"irq: 200 more pings of the adopted NIC, all answered"
-	irq_state "$_n"
-	_e=$(irq_kv eois "$IRQSTATE")
-	_i=$(irq_kv since "$IRQSTATE")
-	if [ "${_i:-0}" -ge 50 ] && [ "$_e" -ge $(( _i - 2 )) ] && [ "$_e" -le $(( _i + 2 )) ]; then
-		ok "irq: its completions counted match its interrupts since adoption ($IRQSTATE)"
-	else
-		not_ok "irq: its completions counted match its interrupts since adoption, 50 or more ($IRQSTATE)"
+	irq_completions "$_n" "irq: its completions counted match its interrupts since adoption"
+}
+
+scen_irq_affinity() {
+	_n=$1
+	_d=$(xl domid "$_n")
+	_nv=$(xl list "$_n" 2>/dev/null | awk 'NR == 2 { print $4 }')
+	if [ "${_nv:-1}" -lt 2 ]; then
+		diag "irq: $_n has ${_nv:-no} vCPU(s): its NIC's affinity is moved only in a guest with 2"
+		return
 	fi
+	_t=$(now)
+	ping -q -c "$IRQ_PINGS" -i 0.02 -W 10 "$GUEST_IP" >"$RES/irq-ping-aff.out" 2>&1 &
+	_p=$!
+	_moves=0
+	_bad=
+	_last=
+	while [ -z "$_bad" ] && kill -0 "$_p" 2>/dev/null; do
+		for _c in 1 0; do
+			if ! ask "$_d" 180 irq-affinity "$_c"; then
+				_bad="to vCPU $_c: no answer"
+			else
+				case $ANSWER in
+				ok*) _moves=$(( _moves + 1 )) _last=$ANSWER ;;
+				*) _bad="to vCPU $_c: $ANSWER" ;;
+				esac
+			fi
+			[ -z "$_bad" ] || break
+		done
+	done
+	wait "$_p"
+	_rc=$?
+	is "${_bad:-none}" none "irq: the NIC's vectors moved between vCPUs 0 and 1 under traffic, each move taking interrupts on its new vCPU"
+	if [ "$_moves" -ge 2 ]; then
+		ok "irq: $_moves moves while dom0 pinged ($(elapsed "$_t")s; last: $_last)"
+	else
+		not_ok "irq: two moves or more while dom0 pinged (got $_moves)"
+	fi
+	_s=$(irq_pings "$RES/irq-ping-aff.out")
+	irq_state "$_n"
+	if [ "$(irq_kv delivery "$IRQSTATE")" != pirq ]; then
+		diag "irq: LAPIC NIC left alone: ping exit $_rc, sent and received ${_s:-none}"
+		return
+	fi
+	is "$_rc ${_s:-none}" "0 $IRQ_PINGS $IRQ_PINGS" \
+		"irq: all $IRQ_PINGS echo requests sent across the affinity moves were answered (ping exit, sent, received)"
+	irq_completions "$_n" "irq: after the moves the completions counted still match the interrupts since adoption"
 }
 
 scen_irq_after() {

@@ -218,6 +218,10 @@ irq_native_tests() {
 #   irq-rmmod          unload hybrid-irq
 #   irq-load nic|none  load it, with adopt=NIC or without
 #                      (these three answer "ok" or "error ...")
+#   irq-affinity CPU   set the affinity of eth0's vectors to CPU, then
+#                      wait (60 s at most) for 5 of its interrupts on
+#                      that CPU; answers "ok cpuC+N effective=LIST" or
+#                      "error ..."
 irq_agent() {
 	case $1 in
 	irq-nic)
@@ -256,8 +260,45 @@ irq_agent() {
 		_o=$(modload "$IKO" "$_a" 2>&1)
 		if [ "$_o" = "modload: ok" ]; then echo ok; else echo "error $_o"; fi
 		;;
+	irq-affinity)
+		irq_affinity "$2"
+		;;
 	*)
 		echo "unknown-irq-command"
 		;;
 	esac
+}
+
+# irq_on_cpu CPU: eth0's interrupts taken on CPU so far
+irq_on_cpu() {
+	awk -v c="$1" '/eth0/ { s += $(c + 2) } END { print s + 0 }' /proc/interrupts
+}
+
+irq_affinity() {
+	_c0=$(irq_on_cpu "$1")
+	_bad=
+	_eff=
+	for _i in $(awk '/eth0/ { sub(/:$/, "", $1); print $1 }' /proc/interrupts); do
+		if ! echo "$1" >"/proc/irq/$_i/smp_affinity_list" 2>/tmp/irq-aff.err; then
+			_bad="$_bad irq $_i: $(cat /tmp/irq-aff.err)"
+			continue
+		fi
+		_eff="$_eff${_eff:+,}$(cat "/proc/irq/$_i/effective_affinity_list" 2>/dev/null)"
+	done
+	if [ -n "$_bad" ]; then
+		echo "error$_bad"
+		return
+	fi
+	# dom0's traffic goes on: wait for it to show up on the new CPU
+	_k=0
+	while [ $(( $(irq_on_cpu "$1") - _c0 )) -lt 5 ] && [ "$_k" -lt 300 ]; do
+		sleep 0.2
+		_k=$(( _k + 1 ))
+	done
+	_dn=$(( $(irq_on_cpu "$1") - _c0 ))
+	if [ "$_dn" -ge 5 ]; then
+		echo "ok cpu$1+$_dn effective=$_eff"
+	else
+		echo "error $_dn interrupts on cpu$1 in 60 s (effective=$_eff)"
+	fi
 }

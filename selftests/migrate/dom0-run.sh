@@ -19,5 +19,6 @@ else
 	esac
 fi
 scen_irq_traffic "$GUEST"
+scen_irq_affinity "$GUEST"
 scen_notify "$GUEST"
 scen_irq_after "$GUEST"
