@@ -19,16 +19,31 @@
 # Each guest runs it all twice: with the NIC as the stock kernel has it,
 # and adopted by hybrid-irq.  The rows are labelled with issue #6's
 # configurations: (a) stock LAPIC, (b) stock pirq, (c) hybrid-irq's.
+# The guests are the rig's defaults with one vCPU each, as in
+# BASELINES.md, whatever options make check gives them (RIG_GUESTS, if
+# set, replaces them for every profile).
 #
 #   selftests/irq/bench.sh            run, then print
 #   selftests/irq/bench.sh --print    print from the last run's results
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
+# bench_guests PROFILE: the profile's guests for the bench
+bench_guests() {
+	case $1 in
+	xen417) echo "g61:$DEB12_KABI-amd64:default" ;;
+	xen420) echo "g613:$DEB13_KABI-amd64:default g613pirq:$DEB13_KABI-amd64:1" ;;
+	esac
+}
+
 if [ "${1:-}" != --print ]; then
+	. "$top/selftests/versions.env"
 	mkdir -p "$top/build"
-	PROFILE=${PROFILE:-xen417 xen420} SCENARIO=irqbench \
-		"$top/selftests/check.sh" rig >"$top/build/bench-irq.log" 2>&1 || true
+	: >"$top/build/bench-irq.log"
+	for p in ${PROFILE:-xen417 xen420}; do
+		PROFILE=$p SCENARIO=irqbench RIG_GUESTS=${RIG_GUESTS:-$(bench_guests "$p")} \
+			"$top/selftests/check.sh" rig >>"$top/build/bench-irq.log" 2>&1 || true
+	done
 fi
 
 lines=$(cat "$top"/build/rig/xen4*/results.tap 2>/dev/null | sed -n 's/^# IRQBENCH //p')
@@ -112,7 +127,10 @@ END {
 	print ""
 	print "| configuration | pairs | ns/pair in the guest | exits/pair | NPF/pair | VMMCALL/pair | MSR/pair | lost |"
 	print "|---|---|---|---|---|---|---|---|"
-	for (key in mask) {
+	for (i = 1; i <= nk; i++) {
+		key = order[i]
+		if (!(key in mask))
+			continue
 		kv(mask[key])
 		n = v["ops"]
 		r = mask[key]
