@@ -218,9 +218,10 @@ irq_native_tests() {
 #   irq-rmmod          unload hybrid-irq
 #   irq-load nic|none  load it, with adopt=NIC or without
 #                      (these three answer "ok" or "error ...")
-#   irq-affinity CPU   set the affinity of eth0's vectors to CPU, then
-#                      wait (60 s at most) for 5 of its interrupts on
-#                      that CPU; answers "ok cpuC+N effective=LIST" or
+#   irq-affinity CPU   set the affinity of eth0's vectors to CPU, let
+#                      10 interrupts pass, then wait (60 s at most) for
+#                      20 more: most of them must come on CPU;
+#                      answers "ok cpuC took N of M effective=LIST" or
 #                      "error ..."
 irq_agent() {
 	case $1 in
@@ -269,13 +270,31 @@ irq_agent() {
 	esac
 }
 
-# irq_on_cpu CPU: eth0's interrupts taken on CPU so far
+# irq_on_cpu CPU|all: eth0's interrupts taken on CPU (or on all) so far
 irq_on_cpu() {
-	awk -v c="$1" '/eth0/ { s += $(c + 2) } END { print s + 0 }' /proc/interrupts
+	awk -v c="$1" 'NR == 1 { n = NF; next }
+	/eth0/ {
+		if (c == "all")
+			for (i = 2; i <= n + 1; i++) s += $i
+		else
+			s += $(c + 2)
+	}
+	END { print s + 0 }' /proc/interrupts
+}
+
+# irq_wait_more N BASE: wait (60 s at most) until eth0 has taken N
+# interrupts since it had taken BASE in all
+irq_wait_more() {
+	_k=0
+	while [ $(( $(irq_on_cpu all) - $2 )) -lt "$1" ] && [ "$_k" -lt 300 ]; do
+		sleep 0.2
+		_k=$(( _k + 1 ))
+	done
+	[ $(( $(irq_on_cpu all) - $2 )) -ge "$1" ]
 }
 
 irq_affinity() {
-	_c0=$(irq_on_cpu "$1")
+	_a0=$(irq_on_cpu all)
 	_bad=
 	_eff=
 	for _i in $(awk '/eth0/ { sub(/:$/, "", $1); print $1 }' /proc/interrupts); do
@@ -289,16 +308,24 @@ irq_affinity() {
 		echo "error$_bad"
 		return
 	fi
-	# dom0's traffic goes on: wait for it to show up on the new CPU
-	_k=0
-	while [ $(( $(irq_on_cpu "$1") - _c0 )) -lt 5 ] && [ "$_k" -lt 300 ]; do
-		sleep 0.2
-		_k=$(( _k + 1 ))
-	done
+	# The first interrupts after the write may still come on the old
+	# CPU (a move can wait for the vector's next completion, and events
+	# already queued there stay): let 10 pass, then count where the next
+	# 20 or more land.  Most must come on the new CPU; not all did in the
+	# rig (about 1 in 10 stayed on vCPU 1 after a move back to vCPU 0).
+	# The other CPU gets almost none of them when the move is wrong.
+	if ! irq_wait_more 10 "$_a0"; then
+		echo "error no NIC interrupt in 60 s (effective=$_eff)"
+		return
+	fi
+	_c0=$(irq_on_cpu "$1")
+	_a0=$(irq_on_cpu all)
+	irq_wait_more 20 "$_a0"
 	_dn=$(( $(irq_on_cpu "$1") - _c0 ))
-	if [ "$_dn" -ge 5 ]; then
-		echo "ok cpu$1+$_dn effective=$_eff"
+	_da=$(( $(irq_on_cpu all) - _a0 ))
+	if [ "$_da" -ge 20 ] && [ $(( _dn * 2 )) -gt "$_da" ]; then
+		echo "ok cpu$1 took $_dn of $_da effective=$_eff"
 	else
-		echo "error $_dn interrupts on cpu$1 in 60 s (effective=$_eff)"
+		echo "error cpu$1 took $_dn of $_da interrupts (60 s at most; effective=$_eff)"
 	fi
 }
