@@ -262,7 +262,7 @@ boot_machine() {
 		-smp 2 -m 3072 -accel "$RIG_QEMU_ACCEL" -nographic -no-reboot -nic none \
 		-drive "file=$d/xfer.img,format=raw,if=virtio" \
 		-kernel "$xen" \
-		-append "console=com1 com1=115200,8n1 dom0_mem=1536M,max:1536M loglvl=all guest_loglvl=all console_timestamps=boot tbuf_size=256" \
+		-append "console=com1 com1=115200,8n1 dom0_mem=1536M,max:1536M loglvl=all guest_loglvl=all console_timestamps=boot tbuf_size=256 conring_size=4M" \
 		-initrd "$dkd/root/boot/vmlinuz-$dkver console=hvc0 earlyprintk=xen rig.attempt=$try,$d/dom0.cpio.gz" \
 		</dev/null >"$d/serial.log" 2>&1 &
 	qpid=$!
