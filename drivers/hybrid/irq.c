@@ -120,6 +120,15 @@ static struct hirq_adopt *hirq_find(const struct irq_chip *chip)
 	return NULL;
 }
 
+/*
+ * Linux's own pirq chip (or an adoption's copy of it), the only one whose
+ * chip_data is a pirq's.
+ */
+static bool hirq_pirq_chip(const struct irq_chip *chip)
+{
+	return chip && chip->name && !strcmp(chip->name, XEN_PIRQ_CHIP);
+}
+
 static u64 hirq_count(struct irq_data *d)
 {
 	struct irq_desc *desc = irq_data_to_desc(d);
@@ -160,8 +169,7 @@ static bool hirq_probe_vec(unsigned int irq, struct hirq_vec *v)
 		v->unmasks = atomic64_read(&a->unmasks);
 	}
 
-	if (!strcmp(v->chip, XEN_PIRQ_CHIP)) {
-		/* Only for Linux's own pirq chip is chip_data a pirq's. */
+	if (hirq_pirq_chip(chip)) {
 		v->delivery = HIRQ_STOCK_PIRQ;
 		v->pirq = xen_pirq_from_irq(irq);
 		memset(&q, 0, sizeof(q));
@@ -405,7 +413,7 @@ static int hirq_adopt_vec(struct pci_dev *pdev, unsigned int irq)
 	if (!orig || hirq_find(orig))
 		return 0;
 	/* Only Linux's own pirq chip: a LAPIC vector is left alone. */
-	if (!orig->name || strcmp(orig->name, XEN_PIRQ_CHIP))
+	if (!hirq_pirq_chip(orig))
 		return 0;
 	if (desc->handle_irq != handle_edge_irq)
 		return -EOPNOTSUPP;
