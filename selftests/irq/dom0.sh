@@ -24,6 +24,14 @@
 #                          interrupts
 #   scen_irq_after NAME    after save/restore and migrations: the NIC is
 #                          adopted again and answers every ping
+#
+#   irq_stream_start, irq_window_open, irq_window_close, irq_stream_stop NAME
+#                          with RIG_STREAM=1, a stream of pings from dom0
+#                          across the migrate suite's live migrations
+#                          (scen_notify brackets each with a window):
+#                          none lost outside the windows, traffic back
+#                          within IRQ_RESUME_MAX seconds of each, and the
+#                          NIC adopted again counts its completions
 
 # 50 a second: at 200 a second both 6.12 guests under TCG logged soft
 # lockups of a kworker for 20-50 s, with or without adoption, and lost
@@ -187,4 +195,111 @@ scen_irq_after() {
 		# left alone: the stock LAPIC path's own losses are reported
 		is "$_rc" 0 "irq: and the NIC answers pings (sent and received: $_s)"
 	fi
+}
+
+# A stream of 20 echo requests a second from dom0, each answer stamped
+# with dom0's clock (ping -D), running while the migrate suite migrates
+# the guest.  Each migration is a window of dom0 time; the guest is
+# paused for part of it, and what is sent then is lost.
+#
+# Only on request (RIG_STREAM=1), and never across a save/restore: in
+# the rig a suspend under traffic can leave the guest's e1000e receiving
+# no more until the next suspend, in a guest without hybrid's modules
+# too (docs/testing.md, "A suspend under traffic").
+IRQ_RESUME_MAX=${IRQ_RESUME_MAX:-20}
+IRQ_STREAM=
+
+irq_stream_start() {
+	: >"$RES/irq-windows"
+	ping -D -i 0.05 -W 10 "$GUEST_IP" >"$RES/irq-stream.out" 2>&1 &
+	IRQ_STREAM=$!
+}
+
+irq_window_open() {
+	[ -z "$IRQ_STREAM" ] || printf '%s ' "$(date +%s.%N)" >>"$RES/irq-windows"
+}
+
+irq_window_close() {
+	[ -z "$IRQ_STREAM" ] || date +%s.%N >>"$RES/irq-windows"
+}
+
+# irq_stream_answers SINCE: how many echo replies came after dom0 time SINCE
+irq_stream_answers() {
+	awk -v t="$1" '/ bytes from .*icmp_seq=/ && !/DUP!/ && substr($1, 2) + 0 > t { n++ }
+		END { print n + 0 }' "$RES/irq-stream.out"
+}
+
+irq_stream_back() { [ "$(irq_stream_answers "$1")" -ge 100 ]; }
+
+# irq_stream_verdict: one line from the stream and its windows,
+#   "lost=L gaps=G dup=D late=S tail=T resume=MAX inside=I"
+# L: requests lost outside every window (a gap in the answered sequence
+#    numbers whose last answer before and first after span no window,
+#    or any gap before the first answer)
+# G: gaps that a window explains, I requests in them; MAX: the longest
+#    time from a window's end to the first answer after its gap; S: how
+#    many of those came more than IRQ_RESUME_MAX seconds after the
+#    window's end
+# T: requests sent after the last answer, in flight when the stream
+#    stopped: "tail=" is 0 to 9, or "many"
+irq_stream_verdict() {
+	awk -v wf="$RES/irq-windows" -v max="$IRQ_RESUME_MAX" '
+	BEGIN {
+		while ((getline l < wf) > 0)
+			if (split(l, a, " ") == 2) { ws[++nw] = a[1]; we[nw] = a[2] }
+	}
+	/ bytes from .*icmp_seq=/ {
+		if (/DUP!/) { dup++; next }
+		s = $0; sub(/.*icmp_seq=/, "", s); sub(/ .*/, "", s); s += 0
+		at[s] = substr($1, 2) + 0
+		if (s > top) top = s
+	}
+	/ packets transmitted, / { sent = $1 }
+	END {
+		prev = 0
+		for (s = 1; s <= top; s++) {
+			if (!(s in at)) continue
+			if (s > prev + 1) {
+				w = 0
+				for (j = 1; prev && j <= nw; j++)
+					if (at[prev] < we[j] && at[s] > ws[j]) w = j
+				if (!w) {
+					lost += s - prev - 1
+				} else {
+					gaps++
+					inside += s - prev - 1
+					r = at[s] - we[w]
+					if (r > rmax) rmax = r
+					if (r > max) late++
+				}
+			}
+			prev = s
+		}
+		tail = sent - top
+		printf "lost=%d gaps=%d dup=%d late=%d tail=%s resume=%.1f inside=%d\n",
+			lost, gaps, dup, late, tail < 10 ? tail : "many", rmax, inside
+	}' "$RES/irq-stream.out"
+}
+
+# irq_stream_stop NAME: once 100 answers came after the last window,
+# stop the stream and judge it
+irq_stream_stop() {
+	[ -n "$IRQ_STREAM" ] || return
+	_w=$(tail -n 1 "$RES/irq-windows" | cut -d' ' -f2)
+	_w=${_w:-0}
+	if wait_for 120 irq_stream_back "$_w"; then
+		ok "irq: the stream of pings is answered again after the last migration"
+	else
+		not_ok "irq: the stream of pings is answered again after the last migration (100 answers in 120 s)"
+	fi
+	kill -INT "$IRQ_STREAM"
+	wait "$IRQ_STREAM"
+	IRQ_STREAM=
+	_v=$(irq_stream_verdict)
+	_nw=$(grep -c ' ' "$RES/irq-windows")
+	_s=$(irq_pings "$RES/irq-stream.out")
+	irq_judged "$1" "stream across $_nw migrations: sent and received ${_s:-none}, $_v" || return
+	like "$_v" "lost=0 gaps=[0-9]+ dup=0 late=0 tail=[0-9] resume=.*" \
+		"irq: a stream of pings across $_nw live migrations of the adopted NIC: none lost outside them, answered again within ${IRQ_RESUME_MAX}s of each (sent and received ${_s:-none}; $_v)"
+	irq_completions "$1" "irq: the NIC adopted again after the last resume counts its completions"
 }

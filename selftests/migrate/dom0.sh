@@ -142,11 +142,20 @@ scen_notify() {
 		"notify: the hook ran its commands with the event's id in its environment"
 	hm_log "$_n"
 
-	# 5. Announced live migration, MIGRATIONS times in a row
-	[ "$MIGRATIONS" -gt 0 ] || diag "notify: no live migration in this profile"
-	[ "$MIGRATIONS" -gt 0 ] && scen_notify_migrations "$_n"
+	# 5. Announced live migration, MIGRATIONS times in a row; with
+	# RIG_STREAM=1 while dom0 pings the guest (irq.sh, sourced by run.sh)
+	if [ "$MIGRATIONS" -gt 0 ]; then
+		if [ "${STREAM:-0}" = 1 ]; then
+			irq_stream_start
+		fi
+		scen_notify_migrations "$_n"
+		irq_stream_stop "$_n"	# nothing without a stream
+	else
+		diag "notify: no live migration in this profile"
+	fi
 
-	# 6. Announced save and restore, where the rig migrates too.
+	# 6. Announced save and restore, where the rig migrates too.  Never
+	# under traffic: see irq_stream_start.
 	if want migrate; then
 		scen_notify_save "$_n"
 	else
@@ -177,8 +186,12 @@ scen_notify_migrations() {
 	_t=$(now)
 	while [ "$_i" -lt "$MIGRATIONS" ]; do
 		_i=$(( _i + 1 ))
-		if timeout 300 $NOTIFY -t 30 "$_n" "xl migrate-receive" -s "" \
-			>"$RES/notify-mig.out" 2>"$RES/notify-mig.err"; then
+		irq_window_open
+		timeout 300 $NOTIFY -t 30 "$_n" "xl migrate-receive" -s "" \
+			>"$RES/notify-mig.out" 2>"$RES/notify-mig.err"
+		_rc=$?
+		irq_window_close
+		if [ "$_rc" = 0 ]; then
 			_id=$(sed -n 's/.*guest: \([0-9]*\) complete .*/\1/p' "$RES/notify-mig.err")
 			_ids="$_ids $_id"
 		else

@@ -41,6 +41,10 @@
 #   RIG_VCPUS          guest vCPUs where OPTS does not say (default 1)
 #   RIG_SOAK=N         live migrations in a row in the soak scenario
 #                      (default 10; the scenario runs only when named)
+#   RIG_STREAM=1       the migrate suite's announced live migrations run
+#                      under a stream of pings from dom0 (default 0: a
+#                      suspend under traffic can leave the emulated NIC
+#                      receiving no more, with or without hybrid)
 #   RIG_GUEST_CMDLINE  words appended to every guest's kernel command line
 #   RIG_GUEST_XLCFG    lines appended to every guest's xl.cfg (';'-separated)
 #   RIG_QEMU_ACCEL     QEMU -accel for the Xen profiles (tcg,thread=multi)
@@ -333,6 +337,7 @@ run_xen() {
 	RECOVER=$RIG_RECOVER
 	VCPUS=$RIG_VCPUS
 	SOAK=$RIG_SOAK
+	STREAM=${RIG_STREAM:-0}
 	GUEST_CMDLINE="${RIG_GUEST_CMDLINE:-}"
 	GUEST_XLCFG='${RIG_GUEST_XLCFG:-}'
 	TEST_MACHINE_RESET="${RIG_TEST_MACHINE_RESET:-}"
