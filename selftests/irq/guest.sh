@@ -226,11 +226,9 @@ irq_native_tests() {
 irq_agent() {
 	case $1 in
 	irq-nic)
-		_irqs=$(awk '/eth0/ { sub(/:$/, "", $1); print $1 }' /proc/interrupts | tr '\n' ',')
+		_irqs=$(irq_nic_irqs | tr '\n' ',')
 		_irqs=${_irqs%,}
-		_cnt=$(awk 'NR == 1 { n = NF; next }
-			/eth0/ { for (i = 2; i <= n + 1; i++) s += $i }
-			END { print s + 0 }' /proc/interrupts)
+		_cnt=$(irq_total)
 		_nic=$(irq_nic)
 		_del=$(awk -v d="$_nic" '$1 == d { print $5 }' "$IRQDIR/devices" 2>/dev/null)
 		echo "irqs=$_irqs count=$_cnt rx=$(cat /sys/class/net/eth0/statistics/rx_packets) delivery=${_del:-unknown}"
@@ -270,34 +268,41 @@ irq_agent() {
 	esac
 }
 
-# irq_on_cpu CPU|all: eth0's interrupts taken on CPU (or on all) so far
+# irq_nic_irqs: eth0's interrupt numbers, one a line
+irq_nic_irqs() {
+	awk '/eth0/ { sub(/:$/, "", $1); print $1 }' /proc/interrupts
+}
+
+# irq_on_cpu CPU: "ON ALL", eth0's interrupts taken so far on CPU and on
+# all CPUs, from one read of /proc/interrupts
 irq_on_cpu() {
 	awk -v c="$1" 'NR == 1 { n = NF; next }
-	/eth0/ {
-		if (c == "all")
-			for (i = 2; i <= n + 1; i++) s += $i
-		else
-			s += $(c + 2)
-	}
-	END { print s + 0 }' /proc/interrupts
+	/eth0/ { on += $(c + 2); for (i = 2; i <= n + 1; i++) s += $i }
+	END { print on + 0, s + 0 }' /proc/interrupts
+}
+
+# irq_total: eth0's interrupts taken so far on all CPUs
+irq_total() {
+	_s=$(irq_on_cpu 0)
+	echo "${_s#* }"
 }
 
 # irq_wait_more N BASE: wait (60 s at most) until eth0 has taken N
 # interrupts since it had taken BASE in all
 irq_wait_more() {
 	_k=0
-	while [ $(( $(irq_on_cpu all) - $2 )) -lt "$1" ] && [ "$_k" -lt 300 ]; do
+	while [ $(( $(irq_total) - $2 )) -lt "$1" ] && [ "$_k" -lt 300 ]; do
 		sleep 0.2
 		_k=$(( _k + 1 ))
 	done
-	[ $(( $(irq_on_cpu all) - $2 )) -ge "$1" ]
+	[ $(( $(irq_total) - $2 )) -ge "$1" ]
 }
 
 irq_affinity() {
-	_a0=$(irq_on_cpu all)
+	_a0=$(irq_total)
 	_bad=
 	_eff=
-	for _i in $(awk '/eth0/ { sub(/:$/, "", $1); print $1 }' /proc/interrupts); do
+	for _i in $(irq_nic_irqs); do
 		if ! echo "$1" >"/proc/irq/$_i/smp_affinity_list" 2>/tmp/irq-aff.err; then
 			_bad="$_bad irq $_i: $(cat /tmp/irq-aff.err)"
 			continue
@@ -318,11 +323,11 @@ irq_affinity() {
 		echo "error no NIC interrupt in 60 s (effective=$_eff)"
 		return
 	fi
-	_c0=$(irq_on_cpu "$1")
-	_a0=$(irq_on_cpu all)
+	_s=$(irq_on_cpu "$1")
+	_c0=${_s% *} _a0=${_s#* }
 	irq_wait_more 20 "$_a0"
-	_dn=$(( $(irq_on_cpu "$1") - _c0 ))
-	_da=$(( $(irq_on_cpu all) - _a0 ))
+	_s=$(irq_on_cpu "$1")
+	_dn=$(( ${_s% *} - _c0 )) _da=$(( ${_s#* } - _a0 ))
 	if [ "$_da" -ge 20 ] && [ $(( _dn * 2 )) -gt "$_da" ]; then
 		echo "ok cpu$1 took $_dn of $_da effective=$_eff"
 	else
