@@ -120,7 +120,7 @@ default_guests() {
 build_tools() {
 	local d=$OUT/tools t
 	mkdir -p "$d"
-	for t in xsc modload xenexits udpsend; do
+	for t in xsc modload xenexits udpsend pingwin; do
 		if [ ! -x "$d/$t" ] || [ "$RIG_DIR/tools/$t.c" -nt "$d/$t" ]; then
 			gcc -static -O2 -Wall -Wextra -o "$d/$t" "$RIG_DIR/tools/$t.c" ||
 				die "cannot build $t"
@@ -324,7 +324,7 @@ run_xen() {
 
 	cp "$RIG_DIR/dom0/init" "$ov/init"
 	cp "$RIG_DIR/common/tap.sh" "$RIG_DIR/dom0/scenarios.sh" "$OUT/tools/xenexits" \
-		"$OUT/tools/udpsend" "$ov/rig/"
+		"$OUT/tools/udpsend" "$OUT/tools/pingwin" "$ov/rig/"
 	if [ -n "${RIG_EXTRA_DOM0:-}" ]; then
 		[ -d "$RIG_EXTRA_DOM0" ] || die "RIG_EXTRA_DOM0=$RIG_EXTRA_DOM0 is not a directory"
 		cp -a "$RIG_EXTRA_DOM0" "$ov/rig/extra"
