@@ -205,7 +205,8 @@ scen_irq_after() {
 # Only on request (RIG_STREAM=1), and never across a save/restore: in
 # the rig a suspend under traffic can leave the guest's e1000e receiving
 # no more until the next suspend, in a guest without hybrid's modules
-# too (docs/testing.md, "A suspend under traffic").
+# too: QEMU stops reading the NIC's tap (docs/testing.md, "A suspend
+# under traffic").
 IRQ_RESUME_MAX=${IRQ_RESUME_MAX:-20}
 IRQ_STREAM=
 
