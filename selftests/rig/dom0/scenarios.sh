@@ -109,7 +109,8 @@ guest_cfg() {
 }
 
 # boot_guest NAME: sets BOOTED=yes|no, TRIES, BOOT_SECS; RESUMES counts
-# the resumes (save/restore, migration) of this boot of the guest
+# the resumes (save/restore, migration) of this boot of the guest;
+# TF_BOOT is how many triple faults Xen had logged when it booted
 boot_guest() {
 	_n=$1
 	_log=/var/log/xen/console/guest-$_n.log
@@ -143,7 +144,7 @@ boot_guest() {
 		BOOT_SECS=$(elapsed "$_t")
 		cp "$_log" "$RES/$_n-console-try$TRIES.log" 2>/dev/null
 		case $_why in
-		up) BOOTED=yes ;;
+		up) BOOTED=yes; TF_BOOT=$(triple_faults) ;;
 		gone)
 			diag "boot try $TRIES: the domain disappeared after ${BOOT_SECS}s (crashed, rebooted or powered off; on_crash/on_reboot = destroy)" \
 				"$(tail -n 8 "$_log" 2>/dev/null)" "$(xl dmesg | grep -iE 'triple|crash|d[0-9]+v[0-9]+.*(fault|shutdown)' | tail -n 5)" ;;
@@ -394,12 +395,14 @@ scen_soak() {
 # once more, at most RECOVER times per profile, each one reported.
 RECOVERED=0
 
-# emu_failure NAME TF0: true if the guest died of the emulator since Xen
-# had logged TF0 triple faults: Xen logged a new one, or the domain is
-# there but its agent does not answer and its console shows no panic,
-# oops or warning.  Sets EMU_WHY.
+# emu_failure NAME: true if this boot of the guest died of the emulator:
+# Xen logged a triple fault since it booted (with on_crash = "destroy"
+# nothing survives one, so it may have come before the failing scenario
+# began, at the end of one that passed), or the domain is there but its
+# agent does not answer and its console shows no panic, oops or warning.
+# Sets EMU_WHY.
 emu_failure() {
-	if [ "$(triple_faults)" -gt "$2" ]; then
+	if [ "$(triple_faults)" -gt "${TF_BOOT:-0}" ]; then
 		EMU_WHY="$(xl dmesg | grep 'Triple fault' | tail -n 1)"
 		return 0
 	fi
@@ -524,10 +527,9 @@ scenario() {
 	shift 2
 	while :; do
 		_mark=$(wc -l <"$TAP_FILE")
-		_tf0=$(triple_faults)
 		"$_sf" "$_sn" "$@"
 		tail -n +"$(( _mark + 1 ))" "$TAP_FILE" | grep -q '^not ok' || return 0
-		emu_failure "$_sn" "$_tf0" || return 0
+		emu_failure "$_sn" || return 0
 		if [ "$RECOVERED" -ge "$RECOVER" ]; then
 			diag "emulator failure in ${_sf#scen_} ($EMU_WHY); no recovery left (RECOVER=$RECOVER)"
 			return 0
