@@ -96,7 +96,8 @@ int main(int argc, char **argv)
 	window = parse(argv[3], 1, MAX_WINDOW);
 	wait = parse(argv[4], 1, 600);
 	if (!count || !window || !wait) {
-		fprintf(stderr, "pingwin: COUNT in [1, %d], WINDOW in [1, %d], WAIT in [1, 600] s\n",
+		fprintf(stderr,
+			"pingwin: COUNT in [1, %d], WINDOW in [1, %d], WAIT in [1, 600] s\n",
 			MAX_COUNT, MAX_WINDOW);
 		return 2;
 	}
@@ -143,7 +144,7 @@ int main(int argc, char **argv)
 			lost++;
 			busy--;
 			fprintf(stderr, "pingwin: seq %lu unanswered after %lu s\n",
-					oldest, wait);
+				oldest, wait);
 			continue;
 		}
 		if (poll(&pfd, 1, (int)((sent_at[oldest] + wait - t) * 1000) + 1) < 0) {
