@@ -25,13 +25,15 @@
 #   scen_irq_after NAME    after save/restore and migrations: the NIC is
 #                          adopted again and answers every ping
 #
-#   irq_stream_start, irq_window_open, irq_window_close, irq_stream_stop NAME
-#                          with RIG_STREAM=1, a stream of pings from dom0
-#                          across the migrate suite's live migrations
-#                          (scen_notify brackets each with a window):
-#                          none lost outside the windows, traffic back
-#                          within IRQ_RESUME_MAX seconds of each, and the
-#                          NIC adopted again counts its completions
+#   irq_stream_start, irq_window_open, irq_window_close,
+#   irq_window_hold, irq_window_release, irq_stream_stop NAME KIND
+#                          a stream of pings from dom0 across the migrate
+#                          suite's announced save/restore (held for its
+#                          window) and, with RIG_STREAM=1, its live
+#                          migrations (scen_notify brackets each with a
+#                          window): none lost outside the windows, traffic
+#                          back within IRQ_RESUME_MAX seconds of each, and
+#                          the NIC adopted again counts its completions
 
 # 50 a second: at 200 a second both 6.12 guests under TCG logged soft
 # lockups of a kworker for 20-50 s, with or without adoption, and lost
@@ -198,15 +200,17 @@ scen_irq_after() {
 }
 
 # A stream of 20 echo requests a second from dom0, each answer stamped
-# with dom0's clock (ping -D), running while the migrate suite migrates
-# the guest.  Each migration is a window of dom0 time; the guest is
-# paused for part of it, and what is sent then is lost.
+# with dom0's clock (ping -D), running while the migrate suite saves and
+# restores or migrates the guest.  Each move is a window of dom0 time;
+# the guest is paused for part of it, and what is sent then is lost.
 #
-# Only on request (RIG_STREAM=1), and never across a save/restore: in
-# the rig a suspend under traffic can leave the guest's e1000e receiving
-# no more until the next suspend, in a guest without hybrid's modules
-# too: QEMU stops reading the NIC's tap (docs/testing.md, "A suspend
-# under traffic").
+# A save/restore's window is held: dom0 sends nothing from the save
+# until the restored guest's agent answers.  Traffic that reaches the
+# emulated e1000e while the restored guest resumes its devices leaves
+# the NIC receiving nothing more, with or without hybrid's modules
+# (docs/testing.md, "A suspend under traffic").  Live migrations are
+# not held, and stream only on request (RIG_STREAM=1): one of two
+# control migrations lost the NIC too.
 IRQ_RESUME_MAX=${IRQ_RESUME_MAX:-20}
 IRQ_STREAM=
 
@@ -222,6 +226,19 @@ irq_window_open() {
 
 irq_window_close() {
 	[ -z "$IRQ_STREAM" ] || date +%s.%N >>"$RES/irq-windows"
+}
+
+# irq_window_hold, irq_window_release: a window in which ping is stopped
+irq_window_hold() {
+	[ -n "$IRQ_STREAM" ] || return 0
+	irq_window_open
+	kill -STOP "$IRQ_STREAM"
+}
+
+irq_window_release() {
+	[ -n "$IRQ_STREAM" ] || return 0
+	kill -CONT "$IRQ_STREAM"
+	irq_window_close
 }
 
 # irq_stream_answers SINCE: how many echo replies came after dom0 time SINCE
@@ -282,25 +299,33 @@ irq_stream_verdict() {
 	}' "$RES/irq-stream.out"
 }
 
-# irq_stream_stop NAME: once 100 answers came after the last window,
-# stop the stream and judge it
+# irq_stream_stop NAME KIND: once 100 answers came after the last
+# window, stop the stream and judge it; KIND: migration or save
 irq_stream_stop() {
 	[ -n "$IRQ_STREAM" ] || return
 	_w=$(tail -n 1 "$RES/irq-windows" | cut -d' ' -f2)
 	_w=${_w:-0}
+	_nw=$(grep -c ' ' "$RES/irq-windows")
+	case $2 in
+	save)
+		_last="the announced save/restore (held from the save until the guest answered)"
+		_across="an announced save/restore" ;;
+	*)
+		_last="the last migration"
+		_across="$_nw live migrations" ;;
+	esac
 	if wait_for 120 irq_stream_back "$_w"; then
-		ok "irq: the stream of pings is answered again after the last migration"
+		ok "irq: the stream of pings is answered again after $_last"
 	else
-		not_ok "irq: the stream of pings is answered again after the last migration (100 answers in 120 s)"
+		not_ok "irq: the stream of pings is answered again after $_last (100 answers in 120 s)"
 	fi
 	kill -INT "$IRQ_STREAM"
 	wait "$IRQ_STREAM"
 	IRQ_STREAM=
 	_v=$(irq_stream_verdict)
-	_nw=$(grep -c ' ' "$RES/irq-windows")
 	_s=$(irq_pings "$RES/irq-stream.out")
-	irq_judged "$1" "stream across $_nw migrations: sent and received ${_s:-none}, $_v" || return
+	irq_judged "$1" "stream across $_across: sent and received ${_s:-none}, $_v" || return
 	like "$_v" "lost=0 gaps=[0-9]+ dup=0 late=0 tail=[0-9] resume=.*" \
-		"irq: a stream of pings across $_nw live migrations of the adopted NIC: none lost outside them, answered again within ${IRQ_RESUME_MAX}s of each (sent and received ${_s:-none}; $_v)"
+		"irq: a stream of pings across $_across of the adopted NIC: none lost outside its windows, answered again within ${IRQ_RESUME_MAX}s of each (sent and received ${_s:-none}; $_v)"
 	irq_completions "$1" "irq: the NIC adopted again after the last resume counts its completions"
 }

@@ -149,15 +149,22 @@ scen_notify() {
 			irq_stream_start
 		fi
 		scen_notify_migrations "$_n"
-		irq_stream_stop "$_n"	# nothing without a stream
+		irq_stream_stop "$_n" migration	# nothing without a stream
 	else
 		diag "notify: no live migration in this profile"
 	fi
 
-	# 6. Announced save and restore, where the rig migrates too.  Never
-	# under traffic: see irq_stream_start.
+	# 6. Announced save and restore, where the rig migrates too, inside
+	# a stream of pings that dom0 holds from the save until the restored
+	# guest's agent answers (irq.sh, before irq_stream_start)
 	if want migrate; then
+		irq_stream_start
+		wait_for 60 irq_stream_back 0 ||
+			diag "irq: the stream had $(irq_stream_answers 0) answers before the save"
+		irq_window_hold
 		scen_notify_save "$_n"
+		irq_window_release
+		irq_stream_stop "$_n" save
 	else
 		diag "notify: no announced save/restore in this run (no migrate scenario)"
 	fi
