@@ -7,7 +7,7 @@
 . /rig/extra/dom0.sh
 . /rig/extra/irq.sh
 # scen_notify's stream of pings ends with it, or with this script
-trap '[ -z "$IRQ_STREAM" ] || kill "$IRQ_STREAM" 2>/dev/null; [ -z "$IRQ_STREAM" ] || kill -CONT "$IRQ_STREAM" 2>/dev/null' EXIT
+trap '[ -z "$IRQ_STREAM" ] || { kill "$IRQ_STREAM"; kill -CONT "$IRQ_STREAM"; } 2>/dev/null' EXIT
 
 # Live migrations only where the rig runs its migrate scenario: ten in a
 # row on a 6.1 guest (xen417's), three on a 6.12 guest (xen420's two),
