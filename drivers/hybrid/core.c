@@ -15,6 +15,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 #include <linux/workqueue.h>
@@ -26,6 +27,7 @@
 #include <xen/xen.h>
 #include <xen/xen-ops.h>
 #include <xen/xenbus.h>
+#include <xen/interface/physdev.h>
 #include <xen/interface/version.h>
 #include <xen/hybrid.h>
 
@@ -143,12 +145,72 @@ static void hybrid_refresh_fn(struct work_struct *work)
 static DECLARE_WORK(hybrid_refresh_work, hybrid_refresh_fn);
 
 /*
+ * MSI pirqs.  Xen never frees an MSI pirq it handed an HVM domain
+ * (PHYSDEVOP_unmap_pirq on DOMID_SELF only unmaps the emulated IRQ), so
+ * the pirqs hybrid-irq takes for the vectors it moves come back here when
+ * it gives them back, and go out again before Xen is asked for more.  The
+ * pool lives in the core so that it outlasts hybrid-irq's reloads, and it
+ * is emptied at every resume: a restored or migrated domain is a new one,
+ * which never handed those pirqs out.
+ */
+#define HYBRID_PIRQ_POOL	64
+
+static DEFINE_SPINLOCK(pirq_lock);
+static int pirq_pool[HYBRID_PIRQ_POOL];
+static unsigned int pirq_pool_len;
+
+/**
+ * hybrid_pirq_get - an MSI pirq of this domain, bound to nothing
+ *
+ * Returns the pirq, or a negative errno from PHYSDEVOP_get_free_pirq.
+ */
+int hybrid_pirq_get(void)
+{
+	struct physdev_get_free_pirq op = { .type = MAP_PIRQ_TYPE_MSI };
+	int ret = -1;
+
+	spin_lock(&pirq_lock);
+	if (pirq_pool_len)
+		ret = pirq_pool[--pirq_pool_len];
+	spin_unlock(&pirq_lock);
+	if (ret >= 0)
+		return ret;
+
+	ret = HYPERVISOR_physdev_op(PHYSDEVOP_get_free_pirq, &op);
+	return ret ? ret : op.pirq;
+}
+EXPORT_SYMBOL_GPL(hybrid_pirq_get);
+
+/**
+ * hybrid_pirq_put - give back a pirq from hybrid_pirq_get()
+ * @pirq: the pirq, with no event channel bound to it any more
+ */
+void hybrid_pirq_put(int pirq)
+{
+	bool kept = false;
+
+	spin_lock(&pirq_lock);
+	if (pirq_pool_len < HYBRID_PIRQ_POOL) {
+		pirq_pool[pirq_pool_len++] = pirq;
+		kept = true;
+	}
+	spin_unlock(&pirq_lock);
+	if (!kept)
+		pr_warn_once("MSI pirq pool full: pirq %d stays allocated\n",
+			     pirq);
+}
+EXPORT_SYMBOL_GPL(hybrid_pirq_put);
+
+/*
  * Called by drivers/xen/manage.c after every resume, before xenstore and
  * devices are back: only note it, and discover again from a work item.
  */
 static int hybrid_resume_notify(struct notifier_block *nb,
 				unsigned long action, void *data)
 {
+	spin_lock(&pirq_lock);
+	pirq_pool_len = 0;
+	spin_unlock(&pirq_lock);
 	atomic_set(&info_stale, 1);
 	schedule_work(&hybrid_refresh_work);
 	return NOTIFY_OK;

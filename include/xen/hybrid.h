@@ -44,4 +44,7 @@ struct hybrid_info {
 void hybrid_get_info(struct hybrid_info *info);
 void hybrid_refresh_info(struct hybrid_info *before, struct hybrid_info *after);
 
+int hybrid_pirq_get(void);
+void hybrid_pirq_put(int pirq);
+
 #endif /* _XEN_HYBRID_H */
