@@ -12,11 +12,13 @@
  * and if not, why.
  *
  * It also adopts the devices the operator names (the adopt and exclude
- * parameters, at load time or in sysfs) whose vectors Linux put on pirq
- * event channels: each of their vectors gets a copy of its irq_chip
+ * parameters, at load time or in sysfs).  Vectors Linux put on pirq
+ * event channels are adopted in place: each gets a copy of its irq_chip
  * that counts completions, masks and unmasks and hands each call on to
- * the original, so the interrupt path stays exactly Linux's.  Devices
- * on the LAPIC are left alone.  Adoption is undone on unload, when the device's
+ * the original, so the interrupt path stays exactly Linux's.  Vectors on
+ * the LAPIC, in a domain where Xen offers HVM pirqs, are moved onto an
+ * event channel of their own (see hirq_move_vec()); without HVM pirqs
+ * they are left alone.  Adoption is undone on unload, when the device's
  * driver unbinds, and around a suspend, after which it is done again.
  *
  * Read in debugfs: hybrid-irq/irqs (one line per vector) and
@@ -36,6 +38,7 @@
 #include <linux/module.h>
 #include <linux/msi.h>
 #include <linux/pci.h>
+#include <linux/percpu.h>
 #include <linux/platform_device.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -46,7 +49,9 @@
 #include <asm/xen/hypercall.h>
 
 #include <xen/events.h>
+#include <xen/interface/event_channel.h>
 #include <xen/interface/physdev.h>
+#include <xen/interface/xen.h>
 #include <xen/hybrid.h>
 
 #include "compat/compat.h"
@@ -54,11 +59,14 @@
 
 /* The name of the irq_chip Linux gives its HVM pirqs (events_base.c). */
 #define XEN_PIRQ_CHIP	"xen-pirq"
+/* The name of a moved vector's irq_chip, in /proc/interrupts. */
+#define HIRQ_MOVED_CHIP	"xen-hybrid"
 
 enum hirq_delivery {
 	HIRQ_NONE,
 	HIRQ_LAPIC,		/* vector on the virtual LAPIC */
 	HIRQ_STOCK_PIRQ,	/* Linux's own pirq event channel */
+	HIRQ_EVTCHN,		/* moved by hybrid-irq to a pirq event channel */
 	HIRQ_OTHER,		/* a pirq message Linux did not bind, or garbage */
 	HIRQ_MIXED,		/* a device with vectors of several kinds */
 };
@@ -81,9 +89,13 @@ struct hirq_vec {
 };
 
 /*
- * An adopted vector: its irq_chip is @chip, a copy of @orig whose
- * completion and mask callbacks count and then call @orig's.  Linked on
- * hirq_adopted while @chip may be the interrupt's chip.
+ * An adopted vector: its irq_chip is @chip, a copy of @orig.  Adopted in
+ * place (a stock pirq), @chip's completion and mask callbacks count and
+ * then call @orig's.  Moved (@moved, from the LAPIC), the interrupt
+ * arrives on the event channel @port of @pirq, whose own IRQ @evirq runs
+ * the device's IRQ; @chip masks that event channel, and the device keeps
+ * its IRQ number and handler.  Linked on hirq_adopted while @chip may be
+ * the interrupt's chip.
  */
 struct hirq_adopt {
 	struct list_head node;
@@ -95,6 +107,18 @@ struct hirq_adopt {
 	atomic64_t eois;
 	atomic64_t masks;
 	atomic64_t unmasks;
+
+	bool moved;
+	int pirq;
+	evtchn_port_t port;
+	int evirq;
+	int eoi_rc;			/* PHYSDEVOP_irq_status_query at bind */
+	bool xen_eoi;			/* PHYSDEVOP_eoi after each interrupt */
+	struct msi_msg lapic_msg;	/* what the device is given back */
+	struct msi_msg pirq_msg;
+	irq_flow_handler_t orig_handler;
+	const char *orig_name;
+	char name[24];			/* the event channel's, "hybrid-DEV" */
 };
 
 /*
@@ -168,6 +192,13 @@ static bool hirq_probe_vec(unsigned int irq, struct hirq_vec *v)
 		v->masks = atomic64_read(&a->masks);
 		v->unmasks = atomic64_read(&a->unmasks);
 	}
+	if (a && a->moved) {
+		v->delivery = HIRQ_EVTCHN;
+		v->pirq = a->pirq;
+		v->eoi_rc = a->eoi_rc;
+		v->xen_needs_eoi = a->xen_eoi;
+		return true;
+	}
 
 	if (hirq_pirq_chip(chip)) {
 		v->delivery = HIRQ_STOCK_PIRQ;
@@ -211,6 +242,8 @@ static const char *hirq_delivery_name(enum hirq_delivery w)
 		return "lapic";
 	case HIRQ_STOCK_PIRQ:
 		return "pirq";
+	case HIRQ_EVTCHN:
+		return "evtchn";
 	case HIRQ_MIXED:
 		return "mixed";
 	case HIRQ_NONE:
@@ -338,6 +371,249 @@ static void hirq_ad_enable(struct irq_data *d)
 	a->orig->irq_enable(d);
 }
 
+/*
+ * Moving a LAPIC vector onto an event channel.  The device is given the
+ * MSI message of a pirq of its own (Xen turns the device model's MSI into
+ * an event on the pirq's channel), and that channel's IRQ runs the
+ * device's IRQ with generic_handle_irq(): the driver keeps its IRQ number
+ * and handler.  Meanwhile the device's IRQ has the moved chip and
+ * hirq_mv_flow() in place of the LAPIC's: masking it masks the event
+ * channel (a bit in shared memory, no MSI-X table write), and completing
+ * it is the event channel's own (clearing the pending bit, no LAPIC EOI).
+ */
+static DEFINE_PER_CPU(bool, hirq_dispatching);
+
+/* The event channel's handler: the device's interrupt, once. */
+static irqreturn_t hirq_mv_event(int evirq, void *data)
+{
+	struct hirq_adopt *a = data;
+	struct irq_data *d = irq_get_irq_data(a->irq);
+	struct physdev_eoi eoi = { .irq = a->pirq };
+
+	/* Given back meanwhile (the event was already on its way). */
+	if (!d || irq_data_get_irq_chip(d) != &a->chip)
+		return IRQ_HANDLED;
+	/* One completion per interrupt the driver sees; not one it will see again. */
+	if (!irqd_irq_disabled(d))
+		atomic64_inc(&a->eois);
+	__this_cpu_write(hirq_dispatching, true);
+	generic_handle_irq(a->irq);
+	__this_cpu_write(hirq_dispatching, false);
+	if (a->xen_eoi)
+		HYPERVISOR_physdev_op(PHYSDEVOP_eoi, &eoi);
+	return IRQ_HANDLED;
+}
+
+/*
+ * The moved IRQ's flow handler.  From hirq_mv_event() it is the simple
+ * flow: nothing to acknowledge.  Anything else is a LAPIC interrupt the
+ * device sent before its message changed, which the local APIC must see
+ * completed, or it would hold back every vector of lower priority.
+ */
+static void hirq_mv_flow(struct irq_desc *desc)
+{
+	if (!__this_cpu_read(hirq_dispatching))
+		irq_chip_ack_parent(irq_desc_get_irq_data(desc));
+	handle_simple_irq(desc);
+}
+
+/* The event channel's IRQ chip callbacks, called on its behalf. */
+static struct irq_data *hirq_mv_evdata(struct irq_data *d)
+{
+	return irq_get_irq_data(hirq_ad(d)->evirq);
+}
+
+static void hirq_mv_mask(struct irq_data *d)
+{
+	struct irq_data *ed = hirq_mv_evdata(d);
+
+	atomic64_inc(&hirq_ad(d)->masks);
+	ed->chip->irq_mask(ed);
+}
+
+static void hirq_mv_unmask(struct irq_data *d)
+{
+	struct irq_data *ed = hirq_mv_evdata(d);
+
+	atomic64_inc(&hirq_ad(d)->unmasks);
+	ed->chip->irq_unmask(ed);
+}
+
+/* A resend (an interrupt that came while disabled): the event again. */
+static int hirq_mv_retrigger(struct irq_data *d)
+{
+	struct irq_data *ed = hirq_mv_evdata(d);
+
+	return ed->chip->irq_retrigger ? ed->chip->irq_retrigger(ed) : 0;
+}
+
+static int hirq_mv_set_affinity(struct irq_data *d, const struct cpumask *dest,
+				bool force)
+{
+	struct irq_data *ed = hirq_mv_evdata(d);
+	const struct cpumask *eff;
+	int ret;
+
+	ret = irq_set_affinity(ed->irq, dest);
+	if (ret)
+		return ret;
+	eff = irq_data_get_effective_affinity_mask(ed);
+	irq_data_update_effective_affinity(d, eff);
+	return IRQ_SET_MASK_OK;
+}
+
+/*
+ * The kernel writes the message itself when the driver frees the IRQ
+ * (zeros) and requests it again (a LAPIC vector, maybe a new one): the
+ * LAPIC message is kept to give back, and the device gets the pirq's.
+ */
+static void hirq_mv_write_msg(struct irq_data *d, struct msi_msg *msg)
+{
+	struct hirq_adopt *a = hirq_ad(d);
+	struct msi_msg m = *msg;
+
+	if (m.address_lo || m.address_hi || m.data) {
+		a->lapic_msg = m;
+		m = a->pirq_msg;
+	}
+	a->orig->irq_write_msi_msg(d, &m);
+}
+
+/* The pirq's emulated IRQ goes, so that its next binding starts afresh. */
+static void hirq_pirq_release(int pirq)
+{
+	struct physdev_unmap_pirq unmap = { .domid = DOMID_SELF, .pirq = pirq };
+
+	HYPERVISOR_physdev_op(PHYSDEVOP_unmap_pirq, &unmap);
+	hybrid_pirq_put(pirq);
+}
+
+/* A pirq, its event channel and that channel's IRQ, for @a. */
+static int hirq_mv_bind(struct hirq_adopt *a)
+{
+	struct evtchn_bind_pirq bind = { };
+	struct physdev_irq_status_query q = { };
+	struct hybrid_msi_raw raw;
+	int ret;
+
+	a->pirq = hybrid_pirq_get();
+	if (a->pirq < 0)
+		return a->pirq;
+	ret = hybrid_msi_compose_pirq(a->pirq, &raw);
+	if (ret)
+		goto err_pirq;
+	a->pirq_msg.address_lo = raw.address_lo;
+	a->pirq_msg.address_hi = raw.address_hi;
+	a->pirq_msg.data = raw.data;
+
+	bind.pirq = a->pirq;
+	ret = HYPERVISOR_event_channel_op(EVTCHNOP_bind_pirq, &bind);
+	if (ret)
+		goto err_pirq;
+	a->port = bind.port;
+	q.irq = a->pirq;
+	a->eoi_rc = HYPERVISOR_physdev_op(PHYSDEVOP_irq_status_query, &q);
+	a->xen_eoi = hybrid_pirq_needs_eoi(a->eoi_rc,
+					   q.flags & XENIRQSTAT_needs_eoi);
+
+	snprintf(a->name, sizeof(a->name), "hybrid-%s", pci_name(a->pdev));
+	/* On failure the port stays open: closing it could close another's. */
+	ret = bind_evtchn_to_irqhandler(a->port, hirq_mv_event, 0, a->name, a);
+	if (ret < 0)
+		goto err_pirq;
+	a->evirq = ret;
+	return 0;
+
+err_pirq:
+	hirq_pirq_release(a->pirq);
+	return ret;
+}
+
+/*
+ * Moves one LAPIC vector with a handler onto an event channel; device
+ * lock, hirq_lock and MSI lock held.  With the IRQ disabled (and its
+ * MSI-X entry masked: lazy disabling off), the device gets the pirq's
+ * message and the IRQ the moved chip and flow; then the entry is
+ * unmasked and the IRQ enabled.  What came meanwhile is resent, on the
+ * event channel.
+ */
+static int hirq_move_vec(struct hirq_adopt *a, struct irq_desc *desc)
+{
+	struct irq_data *d = irq_desc_get_irq_data(desc);
+	unsigned int irq = a->irq;
+	int ret;
+
+	ret = hirq_mv_bind(a);
+	if (ret)
+		return ret;
+
+	a->chip.name = HIRQ_MOVED_CHIP;
+	a->chip.irq_mask = hirq_mv_mask;
+	a->chip.irq_unmask = hirq_mv_unmask;
+	a->chip.irq_disable = NULL;
+	a->chip.irq_enable = NULL;
+	a->chip.irq_mask_ack = NULL;
+	a->chip.irq_retrigger = hirq_mv_retrigger;
+	a->chip.irq_set_affinity = hirq_mv_set_affinity;
+	a->chip.irq_write_msi_msg = hirq_mv_write_msg;
+	a->moved = true;
+
+	irq_set_status_flags(irq, IRQ_DISABLE_UNLAZY);
+	disable_irq(irq);
+	/* What came on the LAPIC until now is not the move's to count. */
+	a->count0 = hirq_count(d);
+	get_cached_msi_msg(irq, &a->lapic_msg);
+	pci_write_msi_msg(irq, &a->pirq_msg);
+	a->orig_handler = desc->handle_irq;
+	a->orig_name = desc->name;
+	irq_set_chip_and_handler_name(irq, &a->chip, hirq_mv_flow,
+				      a->orig_name);
+	/* The kernel thinks it masked; the event channel's mask is the one now. */
+	a->orig->irq_unmask(d);
+	irq_clear_status_flags(irq, IRQ_DISABLE_UNLAZY);
+	enable_irq(irq);
+	return 0;
+}
+
+/*
+ * Gives a moved vector back to the LAPIC; device lock, hirq_lock and MSI
+ * lock held.  The IRQ is disabled (its event channel masked), the device's
+ * entry masked, its LAPIC message and the original chip and flow put
+ * back, the event channel closed, and the IRQ enabled (which unmasks the
+ * entry).  An event still pending on the closed channel would be lost, so
+ * the vector is sent once more on the LAPIC: at worst the driver's
+ * handler runs once without cause, never does a interrupt go missing.
+ */
+static void hirq_unmove_vec(struct hirq_adopt *a)
+{
+	struct irq_data *d = irq_get_irq_data(a->irq);
+	unsigned int irq = a->irq;
+
+	struct msi_msg off = { };
+
+	irq_set_status_flags(irq, IRQ_DISABLE_UNLAZY);
+	disable_irq(irq);
+	synchronize_irq(a->evirq);
+	a->orig->irq_mask(d);
+	/* Freed by the driver meanwhile: the kernel writes a new one on request. */
+	pci_write_msi_msg(irq, irqd_is_activated(d) ? &a->lapic_msg : &off);
+	irq_set_chip_and_handler_name(irq, a->orig, a->orig_handler,
+				      a->orig_name);
+	unbind_from_irqhandler(a->evirq, a);
+	hirq_pirq_release(a->pirq);
+	irq_clear_status_flags(irq, IRQ_DISABLE_UNLAZY);
+	enable_irq(irq);
+	if (irq_has_action(irq))
+		irq_chip_retrigger_hierarchy(d);
+}
+
+/* A moved vector whose IRQ the driver freed: only the binding goes. */
+static void hirq_unbind_gone(struct hirq_adopt *a)
+{
+	unbind_from_irqhandler(a->evirq, a);
+	hirq_pirq_release(a->pirq);
+}
+
 /* The device's adopt/exclude policy; under hirq_lock. */
 #define HIRQ_POLICY_MAX	256
 static char hirq_adopt_list[HIRQ_POLICY_MAX];
@@ -378,8 +654,13 @@ static void hirq_release_dev(struct pci_dev *pdev, bool all)
 		if (d && irq_data_get_irq_chip(d) == &a->chip) {
 			if (!all)
 				continue;
-			irq_set_chip(a->irq, a->orig);
+			if (a->moved)
+				hirq_unmove_vec(a);
+			else
+				irq_set_chip(a->irq, a->orig);
 		} else {
+			if (a->moved)
+				hirq_unbind_gone(a);
 			a->irq = 0;	/* freed since; not ours to touch */
 		}
 		list_move(&a->node, &gone);
@@ -397,13 +678,47 @@ static void hirq_release_dev(struct pci_dev *pdev, bool all)
 	}
 }
 
-/* Adopts one vector; device lock, hirq_lock and MSI lock held. */
+/*
+ * A LAPIC vector hybrid-irq can move: Xen offers HVM pirqs, the message
+ * names a LAPIC vector, and the driver has a handler on it (the move
+ * unmasks the device's entry, which must not be masked for a reason).
+ */
+static bool hirq_movable(struct irq_data *d, const struct irq_chip *orig)
+{
+	struct msi_desc *md = irq_data_get_msi_desc(d);
+	struct hybrid_msi_decoded dec;
+	struct hybrid_msi_raw raw;
+	struct hybrid_info hi;
+	struct msi_msg msg;
+
+	/* MSI vectors of one device share one message: MSI-X, or MSI alone. */
+	if (!md || (!md->pci.msi_attrib.is_msix && md->nvec_used > 1))
+		return false;
+	hybrid_get_info(&hi);
+	if (!hi.hvm_pirqs || !orig->irq_mask || !orig->irq_unmask ||
+	    !orig->irq_write_msi_msg || !irq_has_action(d->irq) ||
+	    !irqd_is_activated(d))
+		return false;
+	get_cached_msi_msg(d->irq, &msg);
+	raw.address_lo = msg.address_lo;
+	raw.address_hi = msg.address_hi;
+	raw.data = msg.data;
+	hybrid_msi_decode(&raw, hi.hvm_flags & XEN_HVM_CPUID_EXT_DEST_ID, &dec);
+	return dec.target == HYBRID_MSI_LAPIC;
+}
+
+/*
+ * Adopts one vector, in place (a stock pirq) or by moving it (a LAPIC
+ * vector); device lock, hirq_lock and MSI lock held.
+ */
 static int hirq_adopt_vec(struct pci_dev *pdev, unsigned int irq)
 {
 	const struct irq_chip *orig;
 	struct irq_desc *desc;
 	struct hirq_adopt *a;
 	struct irq_data *d;
+	bool pirq;
+	int ret;
 
 	d = irq_get_irq_data(irq);
 	if (!d)
@@ -412,9 +727,9 @@ static int hirq_adopt_vec(struct pci_dev *pdev, unsigned int irq)
 	desc = irq_data_to_desc(d);
 	if (!orig || hirq_find(orig))
 		return 0;
-	/* Only Linux's own pirq chip: a LAPIC vector is left alone. */
-	if (!hirq_pirq_chip(orig))
-		return 0;
+	pirq = hirq_pirq_chip(orig);
+	if (!pirq && !hirq_movable(d, orig))
+		return 0;	/* left alone; the devices file says why */
 	if (desc->handle_irq != handle_edge_irq)
 		return -EOPNOTSUPP;
 
@@ -426,6 +741,16 @@ static int hirq_adopt_vec(struct pci_dev *pdev, unsigned int irq)
 	a->orig = orig;
 	a->chip = *orig;
 	a->count0 = hirq_count(d);
+	if (!pirq) {
+		ret = hirq_move_vec(a, desc);
+		if (ret) {
+			pci_dev_put(a->pdev);
+			kfree(a);
+			return ret;
+		}
+		list_add_tail(&a->node, &hirq_adopted);
+		return 0;
+	}
 	if (orig->irq_ack)
 		a->chip.irq_ack = hirq_ad_ack;
 	if (orig->irq_eoi)
@@ -446,10 +771,10 @@ static int hirq_adopt_vec(struct pci_dev *pdev, unsigned int irq)
 }
 
 /*
- * Adopts @pdev's stock-pirq vectors; device lock, hirq_lock held.  A
- * device on the LAPIC is left alone: where Linux left it there, Xen
- * either offers no pirqs or advertises APIC virtualization, and the
- * devices file says which.
+ * Adopts @pdev's vectors: stock pirqs in place, LAPIC vectors moved onto
+ * event channels where Xen offers HVM pirqs; device lock, hirq_lock
+ * held.  Without HVM pirqs a device on the LAPIC is left alone, and the
+ * devices file says why.
  */
 static int hirq_adopt_dev(struct pci_dev *pdev)
 {
@@ -642,7 +967,7 @@ static void hirq_show_vec(struct pci_dev *pdev, const struct hirq_vec *v,
 	else
 		seq_puts(m, "- - ");
 	seq_printf(m, "%llu ", v->count);
-	if (v->delivery != HIRQ_STOCK_PIRQ)
+	if (v->delivery != HIRQ_STOCK_PIRQ && v->delivery != HIRQ_EVTCHN)
 		seq_puts(m, "- ");
 	else if (v->eoi_rc == -EINVAL)
 		seq_puts(m, "unmapped ");
@@ -672,7 +997,7 @@ DEFINE_SHOW_ATTRIBUTE(hirq_irqs);
 #define HIRQ_NO_PIRQS	"stays on the LAPIC: Xen offers this domain no HVM pirqs"
 #define HIRQ_PIRQ_HINT	"hvm_pirq = 1 in its xl.cfg allows them (Xen 4.19 and later)"
 #define HIRQ_ON_LAPIC	"on the LAPIC, Xen offers HVM pirqs"
-#define HIRQ_NOT_YET	"moving it to event channels is not implemented yet"
+#define HIRQ_MOVABLE	"adopt moves it onto event channels"
 
 /* Why a device's vectors are where they are, and whether they could move. */
 static const char *hirq_reason(enum hirq_delivery where,
@@ -681,10 +1006,12 @@ static const char *hirq_reason(enum hirq_delivery where,
 	switch (where) {
 	case HIRQ_STOCK_PIRQ:
 		return "on pirq event channels, bound by Linux at boot";
+	case HIRQ_EVTCHN:
+		return "on pirq event channels, moved there by hybrid-irq";
 	case HIRQ_LAPIC:
 		if (!hi->hvm_pirqs)
 			return HIRQ_NO_PIRQS "; " HIRQ_PIRQ_HINT;
-		return HIRQ_ON_LAPIC "; " HIRQ_NOT_YET;
+		return HIRQ_ON_LAPIC "; " HIRQ_MOVABLE;
 	case HIRQ_MIXED:
 		return "vectors of several kinds; left alone";
 	default:
