@@ -6,6 +6,8 @@
 # TAP.
 . /rig/extra/dom0.sh
 . /rig/extra/irq.sh
+# the scenarios this guest runs (the rig's, less any its options rule out)
+[ -z "${GUEST_SCENARIOS:-}" ] || SCENARIOS=$GUEST_SCENARIOS
 # scen_notify's stream of pings ends with it, or with this script
 trap '[ -z "$IRQ_STREAM" ] || { kill "$IRQ_STREAM"; kill -CONT "$IRQ_STREAM"; } 2>/dev/null' EXIT
 

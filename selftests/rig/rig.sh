@@ -23,7 +23,9 @@
 #                      NAME:KERNEL:HVM_PIRQ[:OPTS] (HVM_PIRQ: default, 0
 #                      or 1; OPTS, comma-separated: nomod, the guest
 #                      never loads hybrid, for telling the module's
-#                      effects from the rig's; smp2, 2 vCPUs)
+#                      effects from the rig's; smp2, 2 vCPUs; novcb,
+#                      booted with xen_no_vector_callback: Linux leaves
+#                      its MSIs on the LAPIC though Xen offers pirqs)
 #   RIG_FULL_MATRIX=1  every guest kernel on every Xen profile
 #   RIG_EXTRA_GUEST    directory copied into the guest; its run.sh runs
 #                      after the built-in guest tests, TAP merged
@@ -108,7 +110,7 @@ default_guests() {
 		esac
 	else
 		case $1 in
-		xen417) echo "g61:$k61:default" ;;
+		xen417) echo "g61:$k61:default g61nvc:$k61:default:novcb" ;;
 		xen420) echo "g613:$k613:default g613pirq:$k613:1" ;;
 		esac
 	fi
