@@ -4,16 +4,17 @@
 # dom0 side of the hybrid-irq tests (dash), sourced by the migrate suite's
 # run.sh with the rig's helpers loaded.  The guest's tests leave
 # hybrid-irq loaded with adopt=<its NIC>, which adopts the NIC where it is
-# on pirqs and leaves it alone on the LAPIC; these change that while dom0
-# pings the guest and count what came back.
+# on pirqs, moves it onto event channels where it is on the LAPIC and Xen
+# offers HVM pirqs, and leaves it alone on the LAPIC otherwise; these
+# change that while dom0 pings the guest and count what came back.
 #
 #   scen_irq_traffic NAME  give the NIC back, adopt it again, unload and
 #                          load hybrid-irq, over and over while dom0 sends
 #                          IRQ_PINGS echo requests: every one answered;
 #                          then 200 more, and the adoption's completions
 #                          match the interrupts (where the NIC is on
-#                          pirqs; on the LAPIC it is left alone, and the
-#                          answers are reported)
+#                          pirqs or moved onto event channels; left alone
+#                          on the LAPIC, the answers are reported)
 #   scen_irq_affinity NAME on a guest with 2 vCPUs: the NIC's vectors
 #                          moved from one vCPU to the other and back,
 #                          over and over while dom0 sends IRQ_PINGS echo
@@ -49,18 +50,26 @@ irq_state() {
 
 irq_kv() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
+# irq_ours: true if IRQSTATE says the NIC is hybrid-irq's, on Linux's
+# pirqs adopted in place or on event channels it moved them to
+irq_ours() {
+	case $(irq_kv delivery "$IRQSTATE") in
+	pirq | evtchn) return 0 ;;
+	esac
+	return 1
+}
+
 # irq_adopted NAME DESC: ok if every vector of the NIC is adopted where
-# it is on pirqs, and none where it is on the LAPIC (left alone)
+# it is on pirqs or could move there, and none where it is on the LAPIC
+# without HVM pirqs (left alone)
 irq_adopted() {
 	if ! irq_state "$1"; then
 		not_ok "$2 (the guest did not answer)"
 		return
 	fi
 	_v=$(irq_kv vecs "$IRQSTATE")
-	case $(irq_kv delivery "$IRQSTATE") in
-	pirq) _w=$_v ;;
-	*) _w=0 ;;
-	esac
+	_w=0
+	irq_ours && _w=$_v
 	if [ "${_v:-0}" -gt 0 ] && [ "$(irq_kv adopted "$IRQSTATE")" = "$_w" ]; then
 		ok "$2 ($IRQSTATE)"
 	else
@@ -87,7 +96,7 @@ irq_completions() {
 # the stock 6.12 LAPIC guest lost echo requests under TCG on its own.
 irq_judged() {
 	irq_state "$1"
-	[ "$(irq_kv delivery "$IRQSTATE")" = pirq ] && return 0
+	irq_ours && return 0
 	diag "irq: LAPIC NIC left alone: $2"
 	return 1
 }
@@ -129,7 +138,7 @@ irq_under_pings() {
 scen_irq_traffic() {
 	_n=$1
 	_d=$(xl domid "$_n")
-	irq_adopted "$_n" "irq: the guest's NIC is adopted (on pirqs) or left alone (on the LAPIC) before the traffic"
+	irq_adopted "$_n" "irq: the guest's NIC is adopted (on pirqs, in place or moved there) or left alone (on the LAPIC) before the traffic"
 	_t=$(now)
 	irq_under_pings "$_d" "$RES/irq-ping.out" \
 		"irq-adopt none" "irq-adopt nic" irq-rmmod "irq-load nic"
@@ -142,7 +151,7 @@ scen_irq_traffic() {
 	fi
 	_s=$(irq_pings "$RES/irq-ping.out")
 	irq_adopted "$_n" "irq: the NIC is adopted (or left alone) at the end"
-	if [ "$(irq_kv delivery "$IRQSTATE")" != pirq ]; then
+	if ! irq_ours; then
 		# Nothing of the NIC's changed hands.  The stock 6.12 LAPIC
 		# guest lost echo requests under TCG on its own (9% at 200 a
 		# second, 2% at 100), so the count is reported, not judged.
@@ -191,7 +200,7 @@ scen_irq_after() {
 	ping -q -c 50 -i 0.02 -W 10 "$GUEST_IP" >"$RES/irq-ping-after.out" 2>&1
 	_rc=$?
 	_s=$(irq_pings "$RES/irq-ping-after.out")
-	if [ "$(irq_kv delivery "$IRQSTATE")" = pirq ]; then
+	if irq_ours; then
 		is "$_rc $_s" "0 50 50" "irq: and the adopted NIC answers 50 pings of 50"
 	else
 		# left alone: the stock LAPIC path's own losses are reported

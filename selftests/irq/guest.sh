@@ -7,9 +7,12 @@
 #   irq_guest_tests   load hybrid-irq.ko and check its inventory against
 #                     what the kernel shows in /proc/interrupts, unload and
 #                     load it again, then adopt the NIC and check the
-#                     counts (pirq delivery) or that it is left alone
-#                     (LAPIC); leaves hybrid-irq loaded with adopt=NIC
-#                     for dom0's side
+#                     counts (pirq delivery), its move onto event channels
+#                     and back (LAPIC delivery in a domain with HVM
+#                     pirqs: a guest booted with xen_no_vector_callback),
+#                     or that it is left alone (LAPIC, no HVM pirqs);
+#                     leaves hybrid-irq loaded with adopt=NIC for dom0's
+#                     side
 #   irq_native_tests  off Xen: hybrid-irq.ko is refused
 
 IKO=/rig/extra/ko/$(uname -r)/hybrid-irq.ko
@@ -52,6 +55,40 @@ proc_msi() {
 	}' /proc/interrupts
 }
 
+# irq_load_adopting DEV VERB: hybrid-irq unloaded ("rmmod before VERB")
+# and loaded again with adopt=DEV
+irq_load_adopting() {
+	check "irq: rmmod before $2" rmmod hybrid_irq
+	_o=$(modload "$IKO" "adopt=$1" 2>&1)
+	is "$_o" "modload: ok" "irq: hybrid-irq.ko loads with adopt=$1"
+}
+
+# irq_maskbench_counted DEV WHO: 20 maskbench pairs on DEV's first
+# vector; ok if WHO (its chip) counted 20 to 22 masks and as many unmasks
+irq_maskbench_counted() {
+	_v=$(awk -v d="$1" '$2 == d { print $1; exit }' "$IRQDIR/irqs")
+	_b0=$(awk -v i="$_v" '$1 == i { print $14, $15 }' "$IRQDIR/irqs")
+	check "irq: 20 mask+unmask pairs of irq $_v" sh -c "echo '$_v 20' >$IRQDIR/maskbench"
+	_b1=$(awk -v i="$_v" '$1 == i { print $14, $15 }' "$IRQDIR/irqs")
+	set -- $_b0 $_b1
+	_dm=$(( $3 - $1 )) _du=$(( $4 - $2 ))
+	if [ "$_dm" -ge 20 ] && [ "$_dm" -le 22 ] && [ "$_du" = "$_dm" ]; then
+		ok "irq: $2 counted them: $_dm masks, $_du unmasks"
+	else
+		not_ok "irq: $2 counted them: $_dm masks, $_du unmasks"
+	fi
+}
+
+# irq_eois_match DEV SINCE: ok if each adopted vector of DEV has its
+# completions within 2 of its interrupts (read without the descriptor
+# lock)
+irq_eois_match() {
+	_bad=$(awk -v d="$1" '$2 == d && $11 == "adopted" {
+		x = $13 - $12; if (x < -2 || x > 2) printf " irq%s:since=%s,eois=%s", $1, $12, $13
+	}' "$IRQDIR/irqs")
+	is "${_bad:-none}" none "irq: completions counted match interrupts $2, per vector"
+}
+
 irq_guest_tests() {
 	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 	out=$(modload "$IKO" 2>&1)
@@ -87,22 +124,29 @@ irq_guest_tests() {
 		"irq: and the inventory has no vector /proc/interrupts lacks"
 
 	# The NIC: stock Linux takes its MSI-X onto pirqs exactly when Xen
-	# offers HVM pirqs (no APIC virtualization under emulation).
+	# offers HVM pirqs (no APIC virtualization under emulation) and
+	# Linux takes events on a callback vector (not so when booted with
+	# xen_no_vector_callback).
 	nic=$(irq_nic)
 	pirqs=$(cat /sys/hypervisor/hybrid/hvm_pirqs 2>/dev/null)
-	if [ "$pirqs" = 1 ]; then want=pirq; else want=lapic; fi
+	novcb=no
+	grep -q xen_no_vector_callback /proc/cmdline && novcb=yes
+	if [ "$pirqs" = 1 ] && [ "$novcb" = no ]; then want=pirq; else want=lapic; fi
 	dev=$(awk -v d="$nic" '$1 == d' "$IRQDIR/devices")
 	set -- $dev
 	is "${2:-} ${3:-} ${5:-}" "e1000e msix $want" \
 		"irq: the NIC ($nic) is listed as e1000e MSI-X on $want delivery (hvm_pirqs=$pirqs)"
 	is "${4:-0}" "$(awk -v d="$nic" '$2 == d' /tmp/irq-inv | wc -l)" \
 		"irq: with as many vectors as the inventory's lines for it"
-	if [ "$pirqs" = 1 ]; then
+	if [ "$want" = pirq ]; then
 		like "$dev" '.* on pirq event channels, bound by Linux at boot' \
 			"irq: the NIC's reason says Linux bound its pirqs"
 		eoi=$(awk -v d="$nic" '$2 == d { print $10 }' /tmp/irq-inv | sort -u | tr '\n' ' ')
 		like "$eoi" '((needs-eoi|no-eoi|unmapped|error\(-?[0-9]+\)) )+' \
 			"irq: Xen's EOI query answer for each of its pirqs ($eoi)"
+	elif [ "$pirqs" = 1 ]; then
+		like "$dev" '.* on the LAPIC, Xen offers HVM pirqs; adopt moves it onto event channels' \
+			"irq: the NIC is on the LAPIC, and the reason says adopt would move it"
 	else
 		like "$dev" '.*stays on the LAPIC: Xen offers this domain no HVM pirqs; hvm_pirq = 1 in its xl\.cfg allows them.*' \
 			"irq: the NIC stays on the LAPIC, and the reason names hvm_pirq = 1"
@@ -118,11 +162,92 @@ irq_guest_tests() {
 	check "irq: nothing adopted without the adopt parameter" \
 		sh -c "! grep -q ' adopted ' $IRQDIR/irqs"
 
-	if [ "$pirqs" = 1 ]; then
+	if [ "$want" = pirq ]; then
 		irq_adopt_tests "$nic"
+	elif [ "$pirqs" = 1 ]; then
+		irq_move_tests "$nic"
 	else
 		irq_lapic_tests "$nic"
 	fi
+}
+
+# irq_moved_chips: eth0's interrupts whose chip is not the moved one, as
+# " IRQ:CHIP" words (empty if all are)
+irq_moved_chips() {
+	awk 'NR == 1 { n = NF; next }
+	/eth0/ && $(n + 2) != "xen-hybrid" { sub(/:$/, "", $1); printf " %s:%s", $1, $(n + 2) }' /proc/interrupts
+}
+
+# irq_events DEV: "LINES COUNT", the event-channel IRQs hybrid-irq bound
+# for DEV's moved vectors (named hybrid-DEV) and their interrupts summed
+irq_events() {
+	awk -v name="hybrid-$1" 'NR == 1 { n = NF; next }
+	$NF == name { k++; for (i = 2; i <= n + 1; i++) s += $i }
+	END { print k + 0, s + 0 }' /proc/interrupts
+}
+
+# irq_pirqs DEV: the pirqs of DEV's vectors in the inventory, sorted, on
+# one line
+irq_pirqs() {
+	awk -v d="$1" '$2 == d { print $7 }' "$IRQDIR/irqs" | sort -n | tr '\n' ' '
+}
+
+# Xen offers HVM pirqs, but Linux left the NIC on the LAPIC (booted with
+# xen_no_vector_callback): named in adopt, each of its vectors moves onto
+# an event channel of its own, and back when it is no longer named.  The
+# module stays loaded with adopt=NIC for dom0's side.
+irq_move_tests() {
+	nic=$1
+	irq_load_adopting "$nic" moving
+	s0=$(irq_sum "$nic")
+	n=$(irq_field vecs "$s0")
+	is "$(irq_field adopted "$s0") $(irq_field delivery "$s0")" "$n evtchn" \
+		"irq: all $n vectors of the NIC moved onto event channels ($s0)"
+	like "$(awk -v d="$nic" '$1 == d' "$IRQDIR/devices")" \
+		".* evtchn adopted on pirq event channels, moved there by hybrid-irq" \
+		"irq: the devices file says so"
+	is "$(irq_moved_chips)" "" "irq: /proc/interrupts shows each of the NIC's vectors on chip xen-hybrid"
+	is "$(irq_events "$nic" | cut -d' ' -f1)" "$n" \
+		"irq: one event-channel IRQ named hybrid-$nic for each"
+	eoi=$(awk -v d="$nic" '$2 == d { print $10 }' "$IRQDIR/irqs" | sort -u | tr '\n' ' ')
+	is "$eoi" "unmapped " "irq: Xen's EOI query at binding: no PHYSDEVOP_eoi for the emulated NIC ($eoi)"
+	p1=$(irq_pirqs "$nic")
+
+	# Traffic on the moved vectors: each interrupt came as an event and
+	# was completed once.
+	e0=$(irq_events "$nic" | cut -d' ' -f2)
+	check "irq: ping dom0 20 times with the NIC moved" ping -c 20 -i 0.05 -W 5 169.254.0.1
+	s1=$(irq_sum "$nic")
+	e1=$(irq_events "$nic" | cut -d' ' -f2)
+	i1=$(irq_field since "$s1")
+	if [ "$i1" -ge 20 ] && [ $(( e1 - e0 )) -ge "$i1" ]; then
+		ok "irq: $i1 interrupts since the move, all of them events ($(( e1 - e0 )) events)"
+	else
+		not_ok "irq: 20 interrupts or more since the move, each an event (interrupts $i1, events $(( e1 - e0 )))"
+	fi
+	irq_eois_match "$nic" "since the move"
+
+	# maskbench: each pair masks and unmasks the event channel.
+	irq_maskbench_counted "$nic" "the moved chip"
+
+	# Given back by the policy: the LAPIC chips again, no event channels.
+	echo all >$IRQPAR/adopt
+	echo "$nic" >$IRQPAR/exclude
+	s2=$(irq_sum "$nic")
+	is "$(irq_field adopted "$s2") $(irq_field delivery "$s2")" "0 lapic" \
+		"irq: exclude=$nic gives the NIC back to the LAPIC ($s2)"
+	bad=$(awk 'NR == 1 { n = NF; next }
+		/eth0/ && $(n + 2) !~ /^(IR-)?PCI-MSI/ { printf " %s%s", $1, $(n + 2) }' /proc/interrupts)
+	is "${bad:-none}" none "irq: /proc/interrupts shows the NIC's vectors on their PCI-MSI chip again"
+	is "$(irq_events "$nic" | cut -d' ' -f1)" 0 "irq: and its event-channel IRQs are gone"
+	check "irq: ping dom0 with the NIC given back" ping -c 3 -W 5 169.254.0.1
+	echo >$IRQPAR/exclude
+	s3=$(irq_sum "$nic")
+	is "$(irq_field adopted "$s3") $(irq_field delivery "$s3")" "$n evtchn" \
+		"irq: an empty exclude moves it again ($s3)"
+	is "$(irq_pirqs "$nic")" "$p1" "irq: on the pirqs it had before, kept for it by the core ($p1)"
+	echo "$nic" >$IRQPAR/adopt
+	check "irq: ping dom0 with the NIC moved again" ping -c 3 -W 5 169.254.0.1
 }
 
 # Without HVM pirqs the NIC is on the LAPIC: named in adopt, it is left
@@ -130,9 +255,7 @@ irq_guest_tests() {
 # adopt=NIC for dom0's side.
 irq_lapic_tests() {
 	nic=$1
-	check "irq: rmmod before adopting" rmmod hybrid_irq
-	out=$(modload "$IKO" "adopt=$nic" 2>&1)
-	is "$out" "modload: ok" "irq: hybrid-irq.ko loads with adopt=$nic"
+	irq_load_adopting "$nic" adopting
 	s0=$(irq_sum "$nic")
 	is "$(irq_field adopted "$s0")" 0 "irq: no vector of the NIC on the LAPIC is adopted ($s0)"
 	dev=$(awk -v d="$nic" '$1 == d' "$IRQDIR/devices")
@@ -145,9 +268,7 @@ irq_lapic_tests() {
 # in sysfs, and exclusion.
 irq_adopt_tests() {
 	nic=$1
-	check "irq: rmmod before adopting" rmmod hybrid_irq
-	out=$(modload "$IKO" "adopt=$nic" 2>&1)
-	is "$out" "modload: ok" "irq: hybrid-irq.ko loads with adopt=$nic"
+	irq_load_adopting "$nic" adopting
 	s0=$(irq_sum "$nic")
 	n=$(irq_field vecs "$s0")
 	is "$(irq_field adopted "$s0")" "$n" "irq: all $n vectors of the NIC are adopted ($s0)"
@@ -167,23 +288,10 @@ irq_adopt_tests() {
 
 	# maskbench on the NIC's first vector: each pair is one mask and one
 	# unmask the adoption counts.
-	v=$(awk -v d="$nic" '$2 == d { print $1; exit }' "$IRQDIR/irqs")
-	b0=$(awk -v i="$v" '$1 == i { print $14, $15 }' "$IRQDIR/irqs")
-	check "irq: 20 mask+unmask pairs of irq $v" sh -c "echo '$v 20' >$IRQDIR/maskbench"
-	b1=$(awk -v i="$v" '$1 == i { print $14, $15 }' "$IRQDIR/irqs")
-	set -- $b0 $b1
-	dm=$(( $3 - $1 )) du=$(( $4 - $2 ))
-	if [ "$dm" -ge 20 ] && [ "$dm" -le 22 ] && [ "$du" = "$dm" ]; then
-		ok "irq: the adoption counted them: $dm masks, $du unmasks"
-	else
-		not_ok "irq: the adoption counted them: $dm masks, $du unmasks"
-	fi
+	irq_maskbench_counted "$nic" "the adoption"
 
 	# Every interrupt since adoption was completed once through the chip.
-	bad=$(awk -v d="$nic" '$2 == d && $11 == "adopted" {
-		x = $13 - $12; if (x < -2 || x > 2) printf " irq%s:since=%s,eois=%s", $1, $12, $13
-	}' "$IRQDIR/irqs")
-	is "${bad:-none}" none "irq: completions counted match interrupts since adoption, per vector"
+	irq_eois_match "$nic" "since adoption"
 
 	# The policy in sysfs: bad input refused, exclusion wins over adopt=all.
 	check "irq: adopt=bogus refused" sh -c "! echo bogus >$IRQPAR/adopt 2>/dev/null"
