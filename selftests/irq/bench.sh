@@ -4,7 +4,9 @@
 # make bench-irq: VM exits of the interrupt path, counted by Xen.
 #
 # Boots the rig's Xen profiles (PROFILE, default "xen417 xen420": a 6.1
-# guest on Xen 4.17, a 6.12 guest on Xen 4.20 with and without hvm_pirq)
+# guest on Xen 4.17, booted as is and with xen_no_vector_callback (its
+# MSIs left on the LAPIC, for hybrid-irq to move), a 6.12 guest on Xen
+# 4.20 with and without hvm_pirq)
 # with only the irqbench scenario, then prints two Markdown tables from
 # the IRQBENCH lines dom0 wrote (selftests/rig/dom0/scenarios.sh):
 #
@@ -31,7 +33,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 # bench_guests PROFILE: the profile's guests for the bench
 bench_guests() {
 	case $1 in
-	xen417) echo "g61:$DEB12_KABI-amd64:default" ;;
+	xen417) echo "g61:$DEB12_KABI-amd64:default g61nvc:$DEB12_KABI-amd64:default:novcb" ;;
 	xen420) echo "g613:$DEB13_KABI-amd64:default g613pirq:$DEB13_KABI-amd64:1" ;;
 	esac
 }
@@ -59,10 +61,12 @@ label() { # PROFILE GUEST DELIVERY
 	*) x=$1 ;;
 	esac
 	case $2 in *pirq*) x="$x, hvm_pirq=1" ;; esac
+	case $2 in *nvc*) x="$x, guest booted with xen_no_vector_callback" ;; esac
 	case $3 in
 	pirq) echo "(b) $x, stock pirq event channels" ;;
 	lapic) echo "(a) $x, LAPIC vectors" ;;
 	pirq/adopted) echo "(c) $x, pirq event channels, adopted by hybrid-irq" ;;
+	evtchn/adopted) echo "(c) $x, moved onto event channels by hybrid-irq" ;;
 	lapic/adopted) echo "(c) $x, LAPIC vectors, left alone by hybrid-irq (adopt=NIC)" ;;
 	*) echo "$x, $3" ;;
 	esac
