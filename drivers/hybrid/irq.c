@@ -447,6 +447,13 @@ static int hirq_mv_retrigger(struct irq_data *d)
 	return ed->chip->irq_retrigger ? ed->chip->irq_retrigger(ed) : 0;
 }
 
+/*
+ * Affinity goes to the event channel (EVTCHNOP_bind_vcpu), through its
+ * IRQ chip's own callback: irq_set_affinity() cannot be used here, since
+ * the kernel calls this under irq_do_set_affinity()'s lock, which
+ * irq_set_affinity() takes again.  Xen's refusal (a domain taking events
+ * on the platform device's INTx binds them all to vCPU 0) is the answer.
+ */
 static int hirq_mv_set_affinity(struct irq_data *d, const struct cpumask *dest,
 				bool force)
 {
@@ -454,8 +461,10 @@ static int hirq_mv_set_affinity(struct irq_data *d, const struct cpumask *dest,
 	const struct cpumask *eff;
 	int ret;
 
-	ret = irq_set_affinity(ed->irq, dest);
-	if (ret)
+	if (!ed->chip->irq_set_affinity)
+		return -EINVAL;
+	ret = ed->chip->irq_set_affinity(ed, dest, force);
+	if (ret < 0)
 		return ret;
 	eff = irq_data_get_effective_affinity_mask(ed);
 	irq_data_update_effective_affinity(d, eff);
