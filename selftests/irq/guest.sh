@@ -66,6 +66,7 @@ irq_load_adopting() {
 # irq_maskbench_counted DEV WHO: 20 maskbench pairs on DEV's first
 # vector; ok if WHO (its chip) counted 20 to 22 masks and as many unmasks
 irq_maskbench_counted() {
+	_who=$2
 	_v=$(awk -v d="$1" '$2 == d { print $1; exit }' "$IRQDIR/irqs")
 	_b0=$(awk -v i="$_v" '$1 == i { print $14, $15 }' "$IRQDIR/irqs")
 	check "irq: 20 mask+unmask pairs of irq $_v" sh -c "echo '$_v 20' >$IRQDIR/maskbench"
@@ -73,9 +74,9 @@ irq_maskbench_counted() {
 	set -- $_b0 $_b1
 	_dm=$(( $3 - $1 )) _du=$(( $4 - $2 ))
 	if [ "$_dm" -ge 20 ] && [ "$_dm" -le 22 ] && [ "$_du" = "$_dm" ]; then
-		ok "irq: $2 counted them: $_dm masks, $_du unmasks"
+		ok "irq: $_who counted them: $_dm masks, $_du unmasks"
 	else
-		not_ok "irq: $2 counted them: $_dm masks, $_du unmasks"
+		not_ok "irq: $_who counted them: $_dm masks, $_du unmasks"
 	fi
 }
 
