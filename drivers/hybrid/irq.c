@@ -497,7 +497,13 @@ static void hirq_pirq_release(int pirq)
 	hybrid_pirq_put(pirq);
 }
 
-/* A pirq, its event channel and that channel's IRQ, for @a. */
+/*
+ * A pirq, its event channel and that channel's IRQ, for @a.  On failure
+ * the pirq is not given back to the pool: Xen may have refused it (bound
+ * already), or the failed binding may have left it bound to a port that
+ * is no longer ours to close, and the pool would hand it out again and
+ * again.  One pirq stays allocated per failure.
+ */
 static int hirq_mv_bind(struct hirq_adopt *a)
 {
 	struct evtchn_bind_pirq bind = { };
@@ -510,7 +516,7 @@ static int hirq_mv_bind(struct hirq_adopt *a)
 		return a->pirq;
 	ret = hybrid_msi_compose_pirq(a->pirq, &raw);
 	if (ret)
-		goto err_pirq;
+		return ret;
 	a->pirq_msg.address_lo = raw.address_lo;
 	a->pirq_msg.address_hi = raw.address_hi;
 	a->pirq_msg.data = raw.data;
@@ -518,7 +524,7 @@ static int hirq_mv_bind(struct hirq_adopt *a)
 	bind.pirq = a->pirq;
 	ret = HYPERVISOR_event_channel_op(EVTCHNOP_bind_pirq, &bind);
 	if (ret)
-		goto err_pirq;
+		return ret;
 	a->port = bind.port;
 	q.irq = a->pirq;
 	a->eoi_rc = HYPERVISOR_physdev_op(PHYSDEVOP_irq_status_query, &q);
@@ -526,16 +532,11 @@ static int hirq_mv_bind(struct hirq_adopt *a)
 					   q.flags & XENIRQSTAT_needs_eoi);
 
 	snprintf(a->name, sizeof(a->name), "hybrid-%s", pci_name(a->pdev));
-	/* On failure the port stays open: closing it could close another's. */
 	ret = bind_evtchn_to_irqhandler(a->port, hirq_mv_event, 0, a->name, a);
 	if (ret < 0)
-		goto err_pirq;
+		return ret;
 	a->evirq = ret;
 	return 0;
-
-err_pirq:
-	hirq_pirq_release(a->pirq);
-	return ret;
 }
 
 /*
