@@ -592,14 +592,13 @@ static int hirq_move_vec(struct hirq_adopt *a, struct irq_desc *desc)
  * back, the event channel closed, and the IRQ enabled (which unmasks the
  * entry).  An event still pending on the closed channel would be lost, so
  * the vector is sent once more on the LAPIC: at worst the driver's
- * handler runs once without cause, never does a interrupt go missing.
+ * handler runs once without cause, and no interrupt goes missing.
  */
 static void hirq_unmove_vec(struct hirq_adopt *a)
 {
 	struct irq_data *d = irq_get_irq_data(a->irq);
-	unsigned int irq = a->irq;
-
 	struct msi_msg off = { };
+	unsigned int irq = a->irq;
 
 	irq_set_status_flags(irq, IRQ_DISABLE_UNLAZY);
 	disable_irq(irq);
