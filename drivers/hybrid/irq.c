@@ -164,17 +164,29 @@ static u64 hirq_count(struct irq_data *d)
 	return n;
 }
 
+/* Where the message the device holds for @irq sends it, as Xen reads it. */
+static void hirq_decode_msg(unsigned int irq, struct hybrid_msi_decoded *dec)
+{
+	struct hybrid_msi_raw raw;
+	struct hybrid_info hi;
+	struct msi_msg msg;
+
+	get_cached_msi_msg(irq, &msg);
+	raw.address_lo = msg.address_lo;
+	raw.address_hi = msg.address_hi;
+	raw.data = msg.data;
+	hybrid_get_info(&hi);
+	hybrid_msi_decode(&raw, hi.hvm_flags & XEN_HVM_CPUID_EXT_DEST_ID, dec);
+}
+
 /* Looks at one interrupt; false if it went away meanwhile. */
 static bool hirq_probe_vec(unsigned int irq, struct hirq_vec *v)
 {
 	struct physdev_irq_status_query q;
 	struct hybrid_msi_decoded dec;
-	struct hybrid_msi_raw raw;
-	struct hybrid_info hi;
 	struct hirq_adopt *a;
 	struct irq_chip *chip;
 	struct irq_data *d;
-	struct msi_msg msg;
 
 	d = irq_get_irq_data(irq);
 	if (!d)
@@ -212,12 +224,7 @@ static bool hirq_probe_vec(unsigned int irq, struct hirq_vec *v)
 		return true;
 	}
 
-	get_cached_msi_msg(irq, &msg);
-	raw.address_lo = msg.address_lo;
-	raw.address_hi = msg.address_hi;
-	raw.data = msg.data;
-	hybrid_get_info(&hi);
-	hybrid_msi_decode(&raw, hi.hvm_flags & XEN_HVM_CPUID_EXT_DEST_ID, &dec);
+	hirq_decode_msg(irq, &dec);
 	switch (dec.target) {
 	case HYBRID_MSI_LAPIC:
 		v->delivery = HIRQ_LAPIC;
@@ -696,9 +703,7 @@ static bool hirq_movable(struct irq_data *d, const struct irq_chip *orig)
 {
 	struct msi_desc *md = irq_data_get_msi_desc(d);
 	struct hybrid_msi_decoded dec;
-	struct hybrid_msi_raw raw;
 	struct hybrid_info hi;
-	struct msi_msg msg;
 
 	/* MSI vectors of one device share one message: MSI-X, or MSI alone. */
 	if (!md || (!md->pci.msi_attrib.is_msix && md->nvec_used > 1))
@@ -708,11 +713,7 @@ static bool hirq_movable(struct irq_data *d, const struct irq_chip *orig)
 	    !orig->irq_write_msi_msg || !irq_has_action(d->irq) ||
 	    !irqd_is_activated(d))
 		return false;
-	get_cached_msi_msg(d->irq, &msg);
-	raw.address_lo = msg.address_lo;
-	raw.address_hi = msg.address_hi;
-	raw.data = msg.data;
-	hybrid_msi_decode(&raw, hi.hvm_flags & XEN_HVM_CPUID_EXT_DEST_ID, &dec);
+	hirq_decode_msg(d->irq, &dec);
 	return dec.target == HYBRID_MSI_LAPIC;
 }
 
