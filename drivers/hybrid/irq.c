@@ -750,7 +750,6 @@ static int hirq_adopt_vec(struct pci_dev *pdev, unsigned int irq)
 	a->irq = irq;
 	a->orig = orig;
 	a->chip = *orig;
-	a->count0 = hirq_count(d);
 	if (!pirq) {
 		ret = hirq_move_vec(a, desc);
 		if (ret) {
@@ -761,6 +760,7 @@ static int hirq_adopt_vec(struct pci_dev *pdev, unsigned int irq)
 		list_add_tail(&a->node, &hirq_adopted);
 		return 0;
 	}
+	a->count0 = hirq_count(d);
 	if (orig->irq_ack)
 		a->chip.irq_ack = hirq_ad_ack;
 	if (orig->irq_eoi)
