@@ -549,10 +549,16 @@ static int hirq_mv_bind(struct hirq_adopt *a)
 /*
  * Moves one LAPIC vector with a handler onto an event channel; device
  * lock, hirq_lock and MSI lock held.  With the IRQ disabled (and its
- * MSI-X entry masked: lazy disabling off), the device gets the pirq's
- * message and the IRQ the moved chip and flow; then the entry is
+ * MSI-X entry masked: lazy disabling off), the IRQ gets the moved chip
+ * and flow, and then the device the pirq's message; then the entry is
  * unmasked and the IRQ enabled.  What came meanwhile is resent, on the
  * event channel.
+ *
+ * The order matters: QEMU treats an entry whose message is a pirq's as
+ * unmasked whatever its mask bit says (masking a pirq is the event
+ * channel's business), so a message the device held back while masked
+ * goes out as the pirq's data is written.  The event must find the
+ * moved chip, whose disabled IRQ keeps it for the resend.
  */
 static int hirq_move_vec(struct hirq_adopt *a, struct irq_desc *desc)
 {
@@ -580,11 +586,11 @@ static int hirq_move_vec(struct hirq_adopt *a, struct irq_desc *desc)
 	/* What came on the LAPIC until now is not the move's to count. */
 	a->count0 = hirq_count(d);
 	get_cached_msi_msg(irq, &a->lapic_msg);
-	pci_write_msi_msg(irq, &a->pirq_msg);
 	a->orig_handler = desc->handle_irq;
 	a->orig_name = desc->name;
 	irq_set_chip_and_handler_name(irq, &a->chip, hirq_mv_flow,
 				      a->orig_name);
+	pci_write_msi_msg(irq, &a->pirq_msg);
 	/* The kernel thinks it masked; the event channel's mask is the one now. */
 	a->orig->irq_unmask(d);
 	irq_clear_status_flags(irq, IRQ_DISABLE_UNLAZY);
