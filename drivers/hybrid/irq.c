@@ -610,15 +610,29 @@ static int hirq_move_vec(struct hirq_adopt *a, struct irq_desc *desc)
 static void hirq_unmove_vec(struct hirq_adopt *a)
 {
 	struct irq_data *d = irq_get_irq_data(a->irq);
-	struct msi_msg off = { };
+	struct msi_msg off = { }, half;
 	unsigned int irq = a->irq;
 
 	irq_set_status_flags(irq, IRQ_DISABLE_UNLAZY);
 	disable_irq(irq);
 	synchronize_irq(a->evirq);
 	a->orig->irq_mask(d);
-	/* Freed by the driver meanwhile: the kernel writes a new one on request. */
-	pci_write_msi_msg(irq, irqd_is_activated(d) ? &a->lapic_msg : &off);
+	if (irqd_is_activated(d)) {
+		/*
+		 * The data first: while it is the pirq's, QEMU ignores the
+		 * mask bit, and a message sent between the writes of a new
+		 * address and the data would name some other pirq.  With a
+		 * vector in the data the entry is masked, and the device
+		 * holds back what it sends until the unmask.
+		 */
+		half = a->pirq_msg;
+		half.data = a->lapic_msg.data;
+		pci_write_msi_msg(irq, &half);
+		pci_write_msi_msg(irq, &a->lapic_msg);
+	} else {
+		/* Freed by the driver meanwhile: the kernel writes a new one on request. */
+		pci_write_msi_msg(irq, &off);
+	}
 	irq_set_chip_and_handler_name(irq, a->orig, a->orig_handler,
 				      a->orig_name);
 	unbind_from_irqhandler(a->evirq, a);
