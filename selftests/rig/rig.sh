@@ -110,7 +110,7 @@ default_guests() {
 		esac
 	else
 		case $1 in
-		xen417) echo "g61:$k61:default" ;;
+		xen417) echo "g61:$k61:default g61nvc:$k61:default:novcb" ;;
 		xen420) echo "g613:$k613:default g613pirq:$k613:1" ;;
 		esac
 	fi
