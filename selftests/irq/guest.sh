@@ -278,7 +278,7 @@ irq_move_tests() {
 irq_move_cycles() {
 	ping -q -i 0.01 169.254.0.1 >/dev/null 2>&1 &
 	_fp=$!
-	_lost= _k=0
+	_lost='' _k=0
 	while [ "$_k" -lt "$2" ]; do
 		_k=$(( _k + 1 ))
 		echo "$1" >$IRQPAR/exclude
