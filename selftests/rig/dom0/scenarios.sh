@@ -407,21 +407,71 @@ scen_soak() {
 # once more, at most RECOVER times per profile, each one reported.
 RECOVERED=0
 
+# guest_console NAME: the console log of this boot of the guest.  A
+# live migration's receiving domain is created as NAME--incoming, and
+# xenconsoled goes on logging it under that name after the rename.
+guest_console() {
+	_gc=/var/log/xen/console/guest-$1
+	if [ -f "$_gc--incoming.log" ] && [ "$_gc--incoming.log" -nt "$_gc.log" ]; then
+		echo "$_gc--incoming.log"
+	else
+		echo "$_gc.log"
+	fi
+}
+
+# after_tests NAME: what the guest's console printed after its tests
+# (all of it, if the domain has migrated since)
+after_tests() {
+	_at=$(guest_console "$1")
+	case $_at in
+	*--incoming.log) tr -d '\r' <"$_at" ;;
+	*) sed -n '/@@RIG-GUEST-TAP-END@@/,$p' "$_at" | tr -d '\r' ;;
+	esac 2>/dev/null
+}
+
+# bad_eflags FILE: the first EFLAGS of a kernel report in FILE that has
+# a bit set which x86 reserves as 0 (3, 5, 15, 22 and up).  No CPU
+# pushes such a value on an exception, and POPF and IRET cannot load
+# one, so the emulated CPU's state was corrupt before the report.
+bad_eflags() {
+	sed -n 's/.* EFLAGS: \([0-9a-f][0-9a-f]*\).*/\1/p' "$1" 2>/dev/null |
+		while read -r _fl; do
+			if [ "${#_fl}" -gt 8 ] || [ $(( 0x$_fl & 0xffc08028 )) -ne 0 ]; then
+				echo "$_fl"
+				break
+			fi
+		done
+}
+
+# crash_report NAME: the first kernel error on the guest's console after
+# its tests, as TAP comments, for a failure that was not the emulator's
+crash_report() {
+	_cr=$(after_tests "$1" |
+		grep -E -A 24 -m 1 'Kernel panic|BUG|Oops|WARNING|general protection|blocked for more than|rcu.*stall')
+	[ -n "$_cr" ] && diag "$1: the guest's console after its tests:" "$_cr"
+}
+
 # emu_failure NAME: true if this boot of the guest died of the emulator:
 # Xen logged a triple fault since it booted (with on_crash = "destroy"
 # nothing survives one, so it may have come before the failing scenario
-# began, at the end of one that passed), or the domain is there but its
-# agent does not answer and its console shows no panic, oops or warning.
-# Sets EMU_WHY.
+# began, at the end of one that passed); or the guest's kernel reported
+# an error with impossible EFLAGS (bad_eflags); or the domain is there
+# but its agent does not answer and its console shows no panic, oops or
+# warning.  Sets EMU_WHY.
 emu_failure() {
 	if [ "$(triple_faults)" -gt "${TF_BOOT:-0}" ]; then
 		EMU_WHY="$(xl dmesg | grep 'Triple fault' | tail -n 1)"
 		return 0
 	fi
+	_fl=$(bad_eflags "$(guest_console "$1")")
+	if [ -n "$_fl" ]; then
+		EMU_WHY="the guest's kernel reported an error with EFLAGS $_fl, which has bits set that x86 reserves as 0"
+		return 0
+	fi
 	_ed=$(xl domid "$1" 2>/dev/null) || return 1
 	pong "$_ed" && return 1
 	# the guest logs kernel errors on its console after its tests
-	sed -n '/@@RIG-GUEST-TAP-END@@/,$p' "/var/log/xen/console/guest-$1.log" | grep -v 'soft lockup' |
+	after_tests "$1" | grep -v 'soft lockup' |
 		grep -qE 'Kernel panic|BUG|Oops|WARNING|general protection|Call Trace|blocked for more than|rcu.*stall' &&
 		return 1
 	EMU_WHY="domain $_ed stopped answering; no panic, oops, warning or hung task on its console"
@@ -541,7 +591,10 @@ scenario() {
 		_mark=$(wc -l <"$TAP_FILE")
 		"$_sf" "$_sn" "$@"
 		tail -n +"$(( _mark + 1 ))" "$TAP_FILE" | grep -q '^not ok' || return 0
-		emu_failure "$_sn" || return 0
+		if ! emu_failure "$_sn"; then
+			crash_report "$_sn"
+			return 0
+		fi
 		if [ "$RECOVERED" -ge "$RECOVER" ]; then
 			diag "emulator failure in ${_sf#scen_} ($EMU_WHY); no recovery left (RECOVER=$RECOVER)"
 			return 0
@@ -552,6 +605,8 @@ scenario() {
 		diag "emulator failure in ${_sf#scen_}: $EMU_WHY" \
 			"the guest is booted again and ${_sf#scen_} runs again (recovery $RECOVERED of at most $RECOVER)"
 		cp "/var/log/xen/console/guest-$_sn.log" "$RES/$_sn-console-lost$RECOVERED.log" 2>/dev/null
+		mv "/var/log/xen/console/guest-$_sn--incoming.log" \
+			"$RES/$_sn-console-lost$RECOVERED-incoming.log" 2>/dev/null
 		reboot_guest "$_sn"
 		if [ "$BOOTED" != yes ]; then
 			not_ok "the guest boots again after an emulator failure (tries: $TRIES)"
