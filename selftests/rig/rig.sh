@@ -40,6 +40,10 @@
 #                      of the boot (default 900)
 #   RIG_TEST_MACHINE_RESET=N  dom0 resets the machine on machine attempt
 #                      N once the toolstack is up (tests the retry above)
+#   RIG_TEST_EMU_OOPS=NAME  dom0 pauses guest NAME before its net scenario
+#                      and puts an oops line with reserved EFLAGS bits in
+#                      its console log (tests the emulator-failure
+#                      recovery)
 #   RIG_VCPUS          guest vCPUs where OPTS does not say (default 1)
 #   RIG_SOAK=N         live migrations in a row in the soak scenario
 #                      (default 10; the scenario runs only when named)
@@ -343,6 +347,7 @@ run_xen() {
 	GUEST_CMDLINE="${RIG_GUEST_CMDLINE:-}"
 	GUEST_XLCFG='${RIG_GUEST_XLCFG:-}'
 	TEST_MACHINE_RESET="${RIG_TEST_MACHINE_RESET:-}"
+	TEST_EMU_OOPS="${RIG_TEST_EMU_OOPS:-}"
 	EOF
 	# the dom0 roots are merged-/usr: /lib is a symlink the overlay must
 	# not replace with a directory

@@ -582,6 +582,15 @@ scen_irqbench() {
 	check "irqbench: the NIC still answers after the benchmark" ping -c 3 -W 5 "$GUEST_IP"
 }
 
+# fake_emu_oops NAME: an emulator failure on request (RIG_TEST_EMU_OOPS),
+# to test its recovery: the guest is paused, so that the next scenario
+# fails, and its console log gets an oops line with reserved EFLAGS bits
+fake_emu_oops() {
+	diag "$1: pausing the guest and writing an oops line with EFLAGS 830c8426 to its console log (RIG_TEST_EMU_OOPS)"
+	xl pause "$1"
+	echo "[ 0.000000] RSP: 0018:ffffd32cc009fd78 EFLAGS: 830c8426 (RIG_TEST_EMU_OOPS)" >>"$(guest_console "$1")"
+}
+
 # scenario NAME FUNC [ARG...]: FUNC NAME ARG..., again on a freshly booted
 # guest after an emulator failure
 scenario() {
@@ -674,6 +683,7 @@ run_guest() {
 		sed -E "s/^(not ok|ok) - /\\1 - $_name: guest: /" |
 		while IFS= read -r _l; do _tap_out "$_l"; done
 	want sysfs && scenario "$_name" scen_sysfs "$3" "$4"
+	[ "${TEST_EMU_OOPS:-}" = "$_name" ] && fake_emu_oops "$_name"
 	want net && scenario "$_name" scen_net
 	want saverestore && scenario "$_name" scen_saverestore
 	want migrate && scenario "$_name" scen_migrate
