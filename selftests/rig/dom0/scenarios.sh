@@ -443,12 +443,16 @@ bad_eflags() {
 		done
 }
 
+# what a guest kernel prints when something went wrong
+KERNEL_ERRORS='Kernel panic|BUG|Oops|WARNING|general protection|blocked for more than|rcu.*stall'
+
 # crash_report NAME: the first kernel error on the guest's console after
 # its tests, as TAP comments, for a failure that was not the emulator's
 crash_report() {
-	_cr=$(after_tests "$1" |
-		grep -E -A 24 -m 1 'Kernel panic|BUG|Oops|WARNING|general protection|blocked for more than|rcu.*stall')
-	[ -n "$_cr" ] && diag "$1: the guest's console after its tests:" "$_cr"
+	_cr=$(after_tests "$1" | grep -E -A 24 -m 1 "$KERNEL_ERRORS")
+	if [ -n "$_cr" ]; then
+		diag "$1: the guest's console after its tests:" "$_cr"
+	fi
 }
 
 # emu_failure NAME: true if this boot of the guest died of the emulator:
@@ -472,7 +476,7 @@ emu_failure() {
 	pong "$_ed" && return 1
 	# the guest logs kernel errors on its console after its tests
 	after_tests "$1" | grep -v 'soft lockup' |
-		grep -qE 'Kernel panic|BUG|Oops|WARNING|general protection|Call Trace|blocked for more than|rcu.*stall' &&
+		grep -qE "$KERNEL_ERRORS|Call Trace" &&
 		return 1
 	EMU_WHY="domain $_ed stopped answering; no panic, oops, warning or hung task on its console"
 	return 0
