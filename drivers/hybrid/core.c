@@ -27,6 +27,8 @@
 #include <xen/xen.h>
 #include <xen/xen-ops.h>
 #include <xen/xenbus.h>
+#include <xen/interface/hvm/hvm_op.h>
+#include <xen/interface/hvm/params.h>
 #include <xen/interface/physdev.h>
 #include <xen/interface/version.h>
 #include <xen/hybrid.h>
@@ -202,12 +204,66 @@ void hybrid_pirq_put(int pirq)
 EXPORT_SYMBOL_GPL(hybrid_pirq_put);
 
 /*
+ * The event callback of a domain that takes Xen's events on the platform
+ * PCI device's INTx line (booted with xen_no_vector_callback).  Xen does
+ * not save HVM_PARAM_CALLBACK_IRQ with the domain, and the kernel sets it
+ * again only in xen-platform-pci's resume_noirq callback, which the PCI
+ * core does not call for the PMSG_RESTORE that drivers/xen/manage.c
+ * resumes devices with after a restore or a live migration.  Such a
+ * domain then never hears from xenstored again and hangs in xs_resume().
+ * The resume notifier runs before that, and sets the value read at load.
+ * Zero when the domain has a vector callback: the kernel sets it itself.
+ */
+static u64 intx_via;
+
+static void hybrid_intx_init(void)
+{
+	struct xen_hvm_param a = {
+		.domid = DOMID_SELF,
+		.index = HVM_PARAM_CALLBACK_IRQ,
+	};
+	int ret;
+
+	if (info.callback != HYBRID_CALLBACK_INTX)
+		return;
+	ret = HYPERVISOR_hvm_op(HVMOP_get_param, &a);
+	if (ret || !a.value) {
+		pr_warn("cannot read the INTx event callback (%d, via %#llx): it will not be set again after a restore\n",
+			ret, a.value);
+		return;
+	}
+	intx_via = a.value;
+}
+
+static void hybrid_intx_resume(void)
+{
+	struct xen_hvm_param a = {
+		.domid = DOMID_SELF,
+		.index = HVM_PARAM_CALLBACK_IRQ,
+		.value = intx_via,
+	};
+	int ret;
+
+	if (!intx_via)
+		return;
+	ret = HYPERVISOR_hvm_op(HVMOP_set_param, &a);
+	if (ret)
+		pr_err("cannot set the INTx event callback again after resume (via %#llx): %d\n",
+		       intx_via, ret);
+	else
+		pr_info_once("set the INTx event callback again after resume (via %#llx), as after every resume from now on\n",
+			     intx_via);
+}
+
+/*
  * Called by drivers/xen/manage.c after every resume, before xenstore and
  * devices are back: only note it, and discover again from a work item.
+ * The INTx event callback, if any, is set again at once: xenstore needs it.
  */
 static int hybrid_resume_notify(struct notifier_block *nb,
 				unsigned long action, void *data)
 {
+	hybrid_intx_resume();
 	spin_lock(&pirq_lock);
 	pirq_pool_len = 0;
 	spin_unlock(&pirq_lock);
@@ -311,6 +367,7 @@ static int __init hybrid_init(void)
 
 	hybrid_discover(&info);
 	info_before = info;
+	hybrid_intx_init();
 
 	hybrid_kobj = kobject_create_and_add("hybrid", hypervisor_kobj);
 	if (!hybrid_kobj)
