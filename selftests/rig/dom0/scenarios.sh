@@ -649,15 +649,28 @@ scen_extra() {
 }
 
 # guest_scenarios OPTS: the scenarios a guest with OPTS runs.  A guest
-# booted with xen_no_vector_callback (novcb) is not suspended: such a
-# guest never answered again after xl restore in the rig, with hybrid or
-# without it (docs/testing.md).
+# booted with xen_no_vector_callback (novcb) that does not load hybrid
+# (nomod) is not suspended: the kernel does not set its INTx event
+# callback again after a restore, so it never answers again; hybrid sets
+# it (docs/interrupts.md).
 guest_scenarios() {
 	case ",$1," in
-	*,novcb,*) echo " $SCENARIOS " | sed 's/ saverestore / /; s/ migrate / /; s/ soak / /' ;;
-	*) echo "$SCENARIOS" ;;
+	*,novcb,*)
+		case ",$1," in
+		*,nomod,*)
+			echo " $SCENARIOS " | sed 's/ saverestore / /; s/ migrate / /; s/ soak / /'
+			return ;;
+		esac ;;
 	esac
+	echo "$SCENARIOS"
 }
+
+# suspends_last OPTS: a guest booted with xen_no_vector_callback (novcb)
+# is saved, restored and migrated after every scenario that needs its
+# NIC: after a save with the NIC's vectors moved onto event channels its
+# emulated e1000e often transmits nothing more (docs/testing.md), and
+# what these scenarios test is that the guest comes back at all.
+suspends_last() { case ",$1," in *,novcb,*) return 0 ;; esac; return 1; }
 
 # run_guest NAME KVER PIRQ OPTS
 run_guest() {
@@ -667,7 +680,7 @@ run_guest() {
 	TAP_PREFIX="$_name: "
 	diag "=== guest $_name: kernel $2, hvm_pirq $3, $(guest_vcpus "$4") vCPU(s), $4 ==="
 	[ "$SCENARIOS" = "$_scen_all" ] ||
-		diag "$_name: no save/restore or migration: a guest booted with xen_no_vector_callback does not come back from a restore in this rig, with or without hybrid"
+		diag "$_name: no save/restore or migration: without hybrid, a guest booted with xen_no_vector_callback does not come back from a restore"
 	guest_cfg "$_name" "$3" "$4" >"/tmp/$_name.cfg"
 	cp "/tmp/$_name.cfg" "$RES/$_name.cfg"
 	boot_guest "$_name"
@@ -689,11 +702,23 @@ run_guest() {
 	want sysfs && scenario "$_name" scen_sysfs "$3" "$4"
 	[ "${TEST_EMU_OOPS:-}" = "$_name" ] && fake_emu_oops "$_name"
 	want net && scenario "$_name" scen_net
-	want saverestore && scenario "$_name" scen_saverestore
-	want migrate && scenario "$_name" scen_migrate
-	if want extra && [ -e /rig/extra ]; then scenario "$_name" scen_extra; fi
-	want soak && scen_soak "$_name"
-	want irqbench && scenario "$_name" scen_irqbench
+	if suspends_last "$4"; then
+		# the extra suite neither saves nor migrates this guest
+		_s=$SCENARIOS
+		SCENARIOS=$(echo " $SCENARIOS " | sed 's/ saverestore / /; s/ migrate / /; s/ soak / /')
+		if want extra && [ -e /rig/extra ]; then scenario "$_name" scen_extra; fi
+		want irqbench && scenario "$_name" scen_irqbench
+		SCENARIOS=$_s
+		want saverestore && scenario "$_name" scen_saverestore
+		want migrate && scenario "$_name" scen_migrate
+		want soak && scen_soak "$_name"
+	else
+		want saverestore && scenario "$_name" scen_saverestore
+		want migrate && scenario "$_name" scen_migrate
+		if want extra && [ -e /rig/extra ]; then scenario "$_name" scen_extra; fi
+		want soak && scen_soak "$_name"
+		want irqbench && scenario "$_name" scen_irqbench
+	fi
 	cp "/var/log/xen/console/guest-$_name.log" "$RES/$_name-console.log" 2>/dev/null
 	xl destroy "$_name" >/dev/null 2>&1
 	if wait_for 60 sh -c "! xl domid $_name >/dev/null 2>&1"; then
