@@ -704,11 +704,11 @@ run_guest() {
 	want net && scenario "$_name" scen_net
 	if suspends_last "$4"; then
 		# the extra suite neither saves nor migrates this guest
-		_s=$SCENARIOS
+		_scen_guest=$SCENARIOS
 		SCENARIOS=$(echo " $SCENARIOS " | sed 's/ saverestore / /; s/ migrate / /; s/ soak / /')
 		if want extra && [ -e /rig/extra ]; then scenario "$_name" scen_extra; fi
 		want irqbench && scenario "$_name" scen_irqbench
-		SCENARIOS=$_s
+		SCENARIOS=$_scen_guest
 		want saverestore && scenario "$_name" scen_saverestore
 		want migrate && scenario "$_name" scen_migrate
 		want soak && scen_soak "$_name"
