@@ -657,12 +657,15 @@ guest_scenarios() {
 	case ",$1," in
 	*,novcb,*)
 		case ",$1," in
-		*,nomod,*)
-			echo " $SCENARIOS " | sed 's/ saverestore / /; s/ migrate / /; s/ soak / /'
-			return ;;
+		*,nomod,*) no_suspends; return ;;
 		esac ;;
 	esac
 	echo "$SCENARIOS"
+}
+
+# no_suspends: SCENARIOS without saverestore, migrate and soak
+no_suspends() {
+	echo " $SCENARIOS " | sed 's/ saverestore / /; s/ migrate / /; s/ soak / /'
 }
 
 # suspends_last OPTS: a guest booted with xen_no_vector_callback (novcb)
@@ -705,7 +708,7 @@ run_guest() {
 	if suspends_last "$4"; then
 		# the extra suite neither saves nor migrates this guest
 		_scen_guest=$SCENARIOS
-		SCENARIOS=$(echo " $SCENARIOS " | sed 's/ saverestore / /; s/ migrate / /; s/ soak / /')
+		SCENARIOS=$(no_suspends)
 		if want extra && [ -e /rig/extra ]; then scenario "$_name" scen_extra; fi
 		want irqbench && scenario "$_name" scen_irqbench
 		SCENARIOS=$_scen_guest
