@@ -23,11 +23,12 @@
 #include <asm/xen/hypercall.h>
 #include <asm/xen/hypervisor.h>
 
+#include <xen/events.h>
 #include <xen/features.h>
+#include <xen/hvm.h>
 #include <xen/xen.h>
 #include <xen/xen-ops.h>
 #include <xen/xenbus.h>
-#include <xen/interface/hvm/hvm_op.h>
 #include <xen/interface/hvm/params.h>
 #include <xen/interface/physdev.h>
 #include <xen/interface/version.h>
@@ -218,35 +219,27 @@ static u64 intx_via;
 
 static void hybrid_intx_init(void)
 {
-	struct xen_hvm_param a = {
-		.domid = DOMID_SELF,
-		.index = HVM_PARAM_CALLBACK_IRQ,
-	};
+	u64 via = 0;
 	int ret;
 
 	if (info.callback != HYBRID_CALLBACK_INTX)
 		return;
-	ret = HYPERVISOR_hvm_op(HVMOP_get_param, &a);
-	if (ret || !a.value) {
+	ret = hvm_get_parameter(HVM_PARAM_CALLBACK_IRQ, &via);
+	if (ret || !via) {
 		pr_warn("cannot read the INTx event callback (%d, via %#llx): it will not be set again after a restore\n",
-			ret, a.value);
+			ret, via);
 		return;
 	}
-	intx_via = a.value;
+	intx_via = via;
 }
 
 static void hybrid_intx_resume(void)
 {
-	struct xen_hvm_param a = {
-		.domid = DOMID_SELF,
-		.index = HVM_PARAM_CALLBACK_IRQ,
-		.value = intx_via,
-	};
 	int ret;
 
 	if (!intx_via)
 		return;
-	ret = HYPERVISOR_hvm_op(HVMOP_set_param, &a);
+	ret = xen_set_callback_via(intx_via);
 	if (ret)
 		pr_err("cannot set the INTx event callback again after resume (via %#llx): %d\n",
 		       intx_via, ret);
