@@ -122,14 +122,28 @@ struct hirq_adopt {
 };
 
 /*
- * hirq_lock protects hirq_adopted, the policy and hirq_live.  It nests
- * inside the device lock and outside the device's MSI descriptor lock;
- * an interrupt's chip is swapped only with all three held, so a walk
- * holding them sees either no adoption or a live one.
+ * hirq_lock protects hirq_adopted, the policy, hirq_live, hirq_suspending
+ * and hirq_resends.  It nests inside the device lock and outside the
+ * device's MSI descriptor lock; an interrupt's chip is swapped only with
+ * all three held, so a walk holding them sees either no adoption or a
+ * live one.
  */
 static DEFINE_MUTEX(hirq_lock);
 static LIST_HEAD(hirq_adopted);
 static bool hirq_live;		/* between init and exit */
+static bool hirq_suspending;	/* between PM prepare and complete */
+
+/*
+ * A vector given back before a suspend, to be sent once more when every
+ * driver has resumed (hirq_resend()); on hirq_resends, under hirq_lock.
+ */
+struct hirq_later {
+	struct list_head node;
+	struct pci_dev *pdev;		/* holds a reference */
+	unsigned int irq;
+};
+
+static LIST_HEAD(hirq_resends);
 
 static struct dentry *hirq_debugfs;
 
@@ -599,13 +613,37 @@ static int hirq_move_vec(struct hirq_adopt *a, struct irq_desc *desc)
 }
 
 /*
+ * Sends a vector given back once more; device lock, hirq_lock and MSI lock
+ * held.  Before a suspend not at once but from hirq_pm_complete(): the
+ * driver is about to freeze, and its handler run without cause just then
+ * can start work that races with the freeze (e1000e arms its watchdog,
+ * whose work its freeze does not wait for; docs/interrupts.md).  The
+ * kernel too holds what comes during a suspend until the resume.
+ */
+static void hirq_resend(struct hirq_adopt *a, struct irq_data *d)
+{
+	struct hirq_later *l;
+
+	if (hirq_suspending) {
+		l = kzalloc(sizeof(*l), GFP_KERNEL);
+		if (l) {
+			l->pdev = pci_dev_get(a->pdev);
+			l->irq = a->irq;
+			list_add_tail(&l->node, &hirq_resends);
+			return;
+		}
+	}
+	irq_chip_retrigger_hierarchy(d);
+}
+
+/*
  * Gives a moved vector back to the LAPIC; device lock, hirq_lock and MSI
  * lock held.  The IRQ is disabled (its event channel masked), the device's
  * entry masked, its LAPIC message and the original chip and flow put
  * back, the event channel closed, and the IRQ enabled (which unmasks the
  * entry).  An event still pending on the closed channel would be lost, so
- * the vector is sent once more on the LAPIC: at worst the driver's
- * handler runs once without cause, and no interrupt goes missing.
+ * the vector is sent once more on the LAPIC (hirq_resend()): at worst the
+ * driver's handler runs once without cause, and no interrupt goes missing.
  */
 static void hirq_unmove_vec(struct hirq_adopt *a)
 {
@@ -640,7 +678,7 @@ static void hirq_unmove_vec(struct hirq_adopt *a)
 	irq_clear_status_flags(irq, IRQ_DISABLE_UNLAZY);
 	enable_irq(irq);
 	if (irq_has_action(irq))
-		irq_chip_retrigger_hierarchy(d);
+		hirq_resend(a, d);
 }
 
 /* A moved vector whose IRQ the driver freed: only the binding goes. */
@@ -959,12 +997,63 @@ static struct notifier_block hirq_bus_nb = {
  */
 static int hirq_pm_prepare(struct device *dev)
 {
+	mutex_lock(&hirq_lock);
+	hirq_suspending = true;
+	mutex_unlock(&hirq_lock);
 	hirq_release_all();
 	return 0;
 }
 
+/* Is @irq one of @pdev's vectors?  Device lock and MSI lock held. */
+static bool hirq_dev_has_irq(struct pci_dev *pdev, unsigned int irq)
+{
+	struct msi_desc *desc;
+
+	msi_for_each_desc(desc, &pdev->dev, MSI_DESC_ASSOCIATED) {
+		if (irq >= desc->irq && irq < desc->irq + desc->nvec_used)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Sends once more what was given back in .prepare, where the vector is
+ * still the device's and has a handler: drivers that free their vectors
+ * in freeze have new ones, and their handlers run once without cause.
+ */
+static void hirq_resend_later(void)
+{
+	struct hirq_later *l, *tmp;
+	struct irq_data *d;
+	struct device *dev;
+	LIST_HEAD(todo);
+
+	mutex_lock(&hirq_lock);
+	hirq_suspending = false;
+	list_splice_init(&hirq_resends, &todo);
+	mutex_unlock(&hirq_lock);
+
+	list_for_each_entry_safe(l, tmp, &todo, node) {
+		dev = &l->pdev->dev;
+		device_lock(dev);
+		if (dev->msi.data) {
+			msi_lock_descs(dev);
+			d = irq_get_irq_data(l->irq);
+			if (hirq_dev_has_irq(l->pdev, l->irq) &&
+			    irq_has_action(l->irq) && d)
+				irq_chip_retrigger_hierarchy(d);
+			msi_unlock_descs(dev);
+		}
+		device_unlock(dev);
+		list_del(&l->node);
+		pci_dev_put(l->pdev);
+		kfree(l);
+	}
+}
+
 static void hirq_pm_complete(struct device *dev)
 {
+	hirq_resend_later();
 	hirq_apply_all();
 }
 
@@ -1263,6 +1352,7 @@ static void __exit hybrid_irq_exit(void)
 	bus_unregister_notifier(&pci_bus_type, &hirq_bus_nb);
 	platform_device_unregister(hirq_pm_dev);
 	platform_driver_unregister(&hirq_pm_driver);
+	hirq_resend_later();
 	hirq_release_all();
 }
 module_exit(hybrid_irq_exit);
