@@ -668,13 +668,6 @@ no_suspends() {
 	echo " $SCENARIOS " | sed 's/ saverestore / /; s/ migrate / /; s/ soak / /'
 }
 
-# suspends_last OPTS: a guest booted with xen_no_vector_callback (novcb)
-# is saved, restored and migrated after every scenario that needs its
-# NIC: after a save with the NIC's vectors moved onto event channels its
-# emulated e1000e often transmits nothing more (docs/testing.md), and
-# what these scenarios test is that the guest comes back at all.
-suspends_last() { case ",$1," in *,novcb,*) return 0 ;; esac; return 1; }
-
 # run_guest NAME KVER PIRQ OPTS
 run_guest() {
 	_name=$1
@@ -705,23 +698,11 @@ run_guest() {
 	want sysfs && scenario "$_name" scen_sysfs "$3" "$4"
 	[ "${TEST_EMU_OOPS:-}" = "$_name" ] && fake_emu_oops "$_name"
 	want net && scenario "$_name" scen_net
-	if suspends_last "$4"; then
-		# the extra suite neither saves nor migrates this guest
-		_scen_guest=$SCENARIOS
-		SCENARIOS=$(no_suspends)
-		if want extra && [ -e /rig/extra ]; then scenario "$_name" scen_extra; fi
-		want irqbench && scenario "$_name" scen_irqbench
-		SCENARIOS=$_scen_guest
-		want saverestore && scenario "$_name" scen_saverestore
-		want migrate && scenario "$_name" scen_migrate
-		want soak && scen_soak "$_name"
-	else
-		want saverestore && scenario "$_name" scen_saverestore
-		want migrate && scenario "$_name" scen_migrate
-		if want extra && [ -e /rig/extra ]; then scenario "$_name" scen_extra; fi
-		want soak && scen_soak "$_name"
-		want irqbench && scenario "$_name" scen_irqbench
-	fi
+	want saverestore && scenario "$_name" scen_saverestore
+	want migrate && scenario "$_name" scen_migrate
+	if want extra && [ -e /rig/extra ]; then scenario "$_name" scen_extra; fi
+	want soak && scen_soak "$_name"
+	want irqbench && scenario "$_name" scen_irqbench
 	cp "/var/log/xen/console/guest-$_name.log" "$RES/$_name-console.log" 2>/dev/null
 	xl destroy "$_name" >/dev/null 2>&1
 	if wait_for 60 sh -c "! xl domid $_name >/dev/null 2>&1"; then
