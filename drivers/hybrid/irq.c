@@ -618,7 +618,8 @@ static int hirq_move_vec(struct hirq_adopt *a, struct irq_desc *desc)
  * driver is about to freeze, and its handler run without cause just then
  * can start work that races with the freeze (e1000e arms its watchdog,
  * whose work its freeze does not wait for; docs/interrupts.md).  The
- * kernel too holds what comes during a suspend until the resume.
+ * kernel holds what comes after suspend_device_irqs() until the resume
+ * in the same way; this hold starts earlier, at prepare.
  */
 static void hirq_resend(struct hirq_adopt *a, struct irq_data *d)
 {
