@@ -254,6 +254,20 @@ scen_sysfs() {
 	fi
 }
 
+# netstats_delta BEFORE AFTER: "KEY +N ..." from two answers of the
+# guest agent's netstats
+netstats_delta() {
+	case $1 in *=*) ;; *) echo "not read (before: '$1')"; return ;; esac
+	case $2 in *=*) ;; *) echo "not read (after: '$2')"; return ;; esac
+	printf '%s\n%s\n' "$1" "$2" | awk '{
+		for (i = 1; i <= NF; i++) {
+			split($i, kv, "=")
+			if (NR == 1) { a[kv[1]] = kv[2]; continue }
+			printf "%s%s +%d", sep, kv[1], kv[2] - a[kv[1]]; sep = " "
+		}
+	} END { print "" }'
+}
+
 scen_net() {
 	_n=$1
 	if ping -c 3 -W 5 "$GUEST_IP" >"$RES/$_n-ping.out" 2>&1; then
@@ -262,6 +276,10 @@ scen_net() {
 		not_ok "net: dom0 reaches the guest at $GUEST_IP"
 		diag "$(cat "$RES/$_n-ping.out")"
 	fi
+	# The guest's counters around the pings tell a request that never
+	# arrived from a reply the guest did not send.
+	_ns0= _ns1=
+	ask "$(xl domid "$_n")" 60 netstats && _ns0=$ANSWER
 	# No loss: 2000 echo requests, never more than 8 unanswered, each
 	# given 120 s.  A flood, or ping -A, keeps sending while the guest
 	# is stalled (under TCG its vCPU or its device model can stop for
@@ -269,10 +287,12 @@ scen_net() {
 	# emulation speed, not a lost packet.  A fixed window cannot.
 	timeout 600 /rig/pingwin "$GUEST_IP" 2000 8 120 >"$RES/$_n-flood.out" 2>&1
 	_rc=$?
+	ask "$(xl domid "$_n")" 60 netstats && _ns1=$ANSWER
 	_got=$(sed -n 's/.*\(received [0-9]* lost [0-9]* late [0-9]* dup [0-9]*\).*/\1/p' "$RES/$_n-flood.out")
 	is "${_got:-none}" "received 2000 lost 0 late 0 dup 0" \
 		"net: 2000 pings (8 in flight at most) from dom0, each answered once"
 	diag "pingwin exit $_rc: $(head -n 12 "$RES/$_n-flood.out" | tr '\n' ';')"
+	diag "guest counters over the pings: $(netstats_delta "$_ns0" "$_ns1")"
 	# exits under load: a timed flood while xentrace records 6 s
 	timeout 60 ping -f -w 10 "$GUEST_IP" >"$RES/$_n-flood-traced.out" 2>&1 &
 	_pp=$!

@@ -149,6 +149,23 @@ guest_recheck() {
 	echo "$r domid=$(cat $SYSFS/domid 2>/dev/null) xsdomid=$(xsc read domid) soft_lockups=$lock"
 }
 
+# The guest's side of dom0's pings, to tell where one was lost:
+# "echo_in=N echo_out=N icmp_err=N ip_discard=N rx=N rx_drop=N
+# rx_missed=N tx=N", from the stack's counters (Icmp InEchos,
+# OutEchoReps, OutErrors: a reply with no buffer, and Ip OutDiscards)
+# and eth0's.
+guest_netstats() {
+	awk '$1 == "Icmp:" && !icmp { for (i = 2; i <= NF; i++) ic[i] = $i; icmp = 1; next }
+	$1 == "Icmp:" { for (i = 2; i <= NF; i++) v[ic[i]] = $i }
+	$1 == "Ip:" && !ip { for (i = 2; i <= NF; i++) pc[i] = $i; ip = 1; next }
+	$1 == "Ip:" { for (i = 2; i <= NF; i++) w[pc[i]] = $i }
+	END { printf "echo_in=%d echo_out=%d icmp_err=%d ip_discard=%d",
+		v["InEchos"], v["OutEchoReps"], v["OutErrors"], w["OutDiscards"] }' /proc/net/snmp
+	s=/sys/class/net/eth0/statistics
+	echo " rx=$(cat $s/rx_packets) rx_drop=$(cat $s/rx_dropped)" \
+		"rx_missed=$(cat $s/rx_missed_errors) tx=$(cat $s/tx_packets)"
+}
+
 # Serve dom0: requests "SEQ CMD ARG..." in ~/data/rig/req, answers
 # "SEQ RESULT" in ~/data/rig/resp.  A RIG_EXTRA_GUEST suite with an
 # agent.sh gets the commands the rig does not know: the agent sources it
@@ -174,6 +191,7 @@ guest_agent() {
 		case ${2:-} in
 		ping) resp="pong ${3:-} $(cut -d' ' -f1 /proc/uptime)" ;;
 		recheck) resp=$(guest_recheck) ;;
+		netstats) resp=$(guest_netstats) ;;
 		*)
 			if [ "$extra" = yes ]; then
 				shift
