@@ -115,7 +115,7 @@ default_guests() {
 	else
 		case $1 in
 		xen417) echo "g61:$k61:default g61nvc:$k61:default:novcb" ;;
-		xen420) echo "g613:$k613:default g613pirq:$k613:1" ;;
+		xen420) echo "g613:$k613:default g613pirq:$k613:1:smp2" ;;
 		esac
 	fi
 }
