@@ -38,6 +38,7 @@
 #include "hvmfeat.h"
 
 #define HYBRID_DOMID_UNKNOWN	0x7ff4	/* DOMID_INVALID */
+#define HYBRID_HV_CPUID_BASE	0x40000000	/* Hyper-V's leaves */
 
 static DEFINE_MUTEX(info_lock);	/* protects info and info_before */
 static struct hybrid_info info;
@@ -55,6 +56,25 @@ static const char *hybrid_unsupported(void)
 	if (!xen_hvm_domain())
 		return "unknown Xen domain type";
 	return NULL;
+}
+
+/*
+ * With viridian on, Xen answers CPUID 0x40000000 as Hyper-V does and moves
+ * its own leaves up (Linux finds them there still).  Bit 4 of leaf
+ * 0x40000003's EAX (AccessIntrCtrlRegs) offers the APIC MSRs, the VP assist
+ * page among them; Xen sets it for every viridian domain.
+ */
+static bool hybrid_viridian_apic(u32 xen_base)
+{
+	u32 eax, ebx, ecx, edx;
+
+	if (xen_base <= HYBRID_HV_CPUID_BASE)
+		return false;
+	cpuid(HYBRID_HV_CPUID_BASE, &eax, &ebx, &ecx, &edx);
+	if (ebx != 0x7263694d || ecx != 0x666f736f || edx != 0x76482074 ||
+	    eax < HYBRID_HV_CPUID_BASE + 3)
+		return false;	/* not "Microsoft Hv" */
+	return cpuid_eax(HYBRID_HV_CPUID_BASE + 3) & BIT(4);
 }
 
 /*
@@ -93,6 +113,7 @@ static void hybrid_discover(struct hybrid_info *hi)
 		hi->domid = domid;
 
 	hi->hvm_pirqs = xen_feature(XENFEAT_hvm_pirqs);
+	hi->viridian_apic = hybrid_viridian_apic(base);
 	hi->callback = hybrid_callback_mode(xen_have_vector_callback,
 					    hybrid_percpu_upcall());
 }
@@ -326,12 +347,32 @@ static ssize_t hvm_cpuid_show(struct kobject *kobj,
 	return sysfs_emit(buf, "0x%08x %s\n", hi.hvm_flags, names);
 }
 
+static ssize_t viridian_show(struct kobject *kobj,
+			     struct kobj_attribute *attr, char *buf)
+{
+	struct hybrid_info hi;
+
+	hybrid_get_info(&hi);
+	return sysfs_emit(buf, "%d\n", hi.viridian_apic);
+}
+
+static ssize_t apic_virt_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	struct hybrid_info hi;
+
+	hybrid_get_info(&hi);
+	return sysfs_emit(buf, "%d\n", !!HYBRID_APIC_VIRT(&hi));
+}
+
 static struct kobj_attribute mode_attr = __ATTR_RO(mode);
 static struct kobj_attribute xen_version_attr = __ATTR_RO(xen_version);
 static struct kobj_attribute domid_attr = __ATTR_RO(domid);
 static struct kobj_attribute callback_attr = __ATTR_RO(callback);
 static struct kobj_attribute hvm_pirqs_attr = __ATTR_RO(hvm_pirqs);
 static struct kobj_attribute hvm_cpuid_attr = __ATTR_RO(hvm_cpuid);
+static struct kobj_attribute viridian_attr = __ATTR_RO(viridian);
+static struct kobj_attribute apic_virt_attr = __ATTR_RO(apic_virt);
 
 static struct attribute *hybrid_attrs[] = {
 	&mode_attr.attr,
@@ -340,12 +381,24 @@ static struct attribute *hybrid_attrs[] = {
 	&callback_attr.attr,
 	&hvm_pirqs_attr.attr,
 	&hvm_cpuid_attr.attr,
+	&viridian_attr.attr,
+	&apic_virt_attr.attr,
 	NULL,
 };
 
 static const struct attribute_group hybrid_attr_group = {
 	.attrs = hybrid_attrs,
 };
+
+/**
+ * hybrid_sysfs_dir - /sys/hypervisor/hybrid, for the capability drivers'
+ * own attributes (removed again before they unload)
+ */
+struct kobject *hybrid_sysfs_dir(void)
+{
+	return hybrid_kobj;
+}
+EXPORT_SYMBOL_GPL(hybrid_sysfs_dir);
 
 static int __init hybrid_init(void)
 {

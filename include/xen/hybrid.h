@@ -39,9 +39,20 @@ struct hybrid_info {
 	u32 hvm_flags;			/* EAX of that leaf: XEN_HVM_CPUID_* */
 	bool hvm_pirqs;			/* XENFEAT_hvm_pirqs */
 	enum hybrid_callback callback;
+	/*
+	 * Xen's viridian enlightenments (Hyper-V's CPUID leaves at 0x40000000,
+	 * Xen's moved up) with the APIC MSRs, the VP assist page among them.
+	 */
+	bool viridian_apic;
 };
 
+/* Xen virtualizes APIC accesses: an EOI write costs no VM exit. */
+#define HYBRID_APIC_VIRT(hi) \
+	((hi)->hvm_flags & (XEN_HVM_CPUID_APIC_ACCESS_VIRT | \
+			    XEN_HVM_CPUID_X2APIC_VIRT))
+
 void hybrid_get_info(struct hybrid_info *info);
+struct kobject *hybrid_sysfs_dir(void);
 void hybrid_refresh_info(struct hybrid_info *before, struct hybrid_info *after);
 
 int hybrid_pirq_get(void);
