@@ -226,9 +226,15 @@ static bool hirq_probe_vec(unsigned int irq, struct hirq_vec *v)
 		return true;
 	}
 
+	hirq_decode_msg(irq, &dec);
 	if (hirq_pirq_chip(chip)) {
+		/*
+		 * The pirq as the device's message names it: asking the event
+		 * code (xen_pirq_from_irq()) BUG()s on an IRQ that is no pirq's,
+		 * and a chip is only recognised here by its name.
+		 */
 		v->delivery = HIRQ_STOCK_PIRQ;
-		v->pirq = xen_pirq_from_irq(irq);
+		v->pirq = dec.target == HYBRID_MSI_PIRQ ? dec.pirq : 0;
 		memset(&q, 0, sizeof(q));
 		q.irq = v->pirq;
 		v->eoi_rc = HYPERVISOR_physdev_op(PHYSDEVOP_irq_status_query,
@@ -238,7 +244,6 @@ static bool hirq_probe_vec(unsigned int irq, struct hirq_vec *v)
 		return true;
 	}
 
-	hirq_decode_msg(irq, &dec);
 	switch (dec.target) {
 	case HYBRID_MSI_LAPIC:
 		v->delivery = HIRQ_LAPIC;
@@ -390,6 +395,26 @@ static void hirq_ad_enable(struct irq_data *d)
 
 	atomic64_inc(&a->unmasks);
 	a->orig->irq_enable(d);
+}
+
+/*
+ * Lazy disabling off around a change that must reach the irq_chip, the
+ * driver's own IRQ_DISABLE_UNLAZY kept: hirq_unlazy_end() clears the flag
+ * only if hirq_unlazy_begin() set it.
+ */
+static bool hirq_unlazy_begin(unsigned int irq)
+{
+	bool was = irq_check_status_bit(irq, IRQ_DISABLE_UNLAZY);
+
+	if (!was)
+		irq_set_status_flags(irq, IRQ_DISABLE_UNLAZY);
+	return was;
+}
+
+static void hirq_unlazy_end(unsigned int irq, bool was)
+{
+	if (!was)
+		irq_clear_status_flags(irq, IRQ_DISABLE_UNLAZY);
 }
 
 /*
@@ -578,6 +603,7 @@ static int hirq_move_vec(struct hirq_adopt *a, struct irq_desc *desc)
 {
 	struct irq_data *d = irq_desc_get_irq_data(desc);
 	unsigned int irq = a->irq;
+	bool unlazy;
 	int ret;
 
 	ret = hirq_mv_bind(a);
@@ -595,7 +621,7 @@ static int hirq_move_vec(struct hirq_adopt *a, struct irq_desc *desc)
 	a->chip.irq_write_msi_msg = hirq_mv_write_msg;
 	a->moved = true;
 
-	irq_set_status_flags(irq, IRQ_DISABLE_UNLAZY);
+	unlazy = hirq_unlazy_begin(irq);
 	disable_irq(irq);
 	/* What came on the LAPIC until now is not the move's to count. */
 	a->count0 = hirq_count(d);
@@ -607,7 +633,7 @@ static int hirq_move_vec(struct hirq_adopt *a, struct irq_desc *desc)
 	pci_write_msi_msg(irq, &a->pirq_msg);
 	/* The kernel thinks it masked; the event channel's mask is the one now. */
 	a->orig->irq_unmask(d);
-	irq_clear_status_flags(irq, IRQ_DISABLE_UNLAZY);
+	hirq_unlazy_end(irq, unlazy);
 	enable_irq(irq);
 	return 0;
 }
@@ -651,8 +677,9 @@ static void hirq_unmove_vec(struct hirq_adopt *a)
 	struct irq_data *d = irq_get_irq_data(a->irq);
 	struct msi_msg off = { }, half;
 	unsigned int irq = a->irq;
+	bool unlazy;
 
-	irq_set_status_flags(irq, IRQ_DISABLE_UNLAZY);
+	unlazy = hirq_unlazy_begin(irq);
 	disable_irq(irq);
 	synchronize_irq(a->evirq);
 	a->orig->irq_mask(d);
@@ -676,7 +703,7 @@ static void hirq_unmove_vec(struct hirq_adopt *a)
 				      a->orig_name);
 	unbind_from_irqhandler(a->evirq, a);
 	hirq_pirq_release(a->pirq);
-	irq_clear_status_flags(irq, IRQ_DISABLE_UNLAZY);
+	hirq_unlazy_end(irq, unlazy);
 	enable_irq(irq);
 	if (irq_has_action(irq))
 		hirq_resend(a, d);
@@ -768,6 +795,9 @@ static bool hirq_movable(struct irq_data *d, const struct irq_chip *orig)
 	if (!md || (!md->pci.msi_attrib.is_msix && md->nvec_used > 1))
 		return false;
 	hybrid_get_info(&hi);
+	/* With APIC virtualization Linux keeps MSIs on the LAPIC on purpose. */
+	if (HYBRID_APIC_VIRT(&hi))
+		return false;
 	if (!hi.hvm_pirqs || !orig->irq_mask || !orig->irq_unmask ||
 	    !orig->irq_write_msi_msg || !irq_has_action(d->irq) ||
 	    !irqd_is_activated(d))
@@ -1222,19 +1252,20 @@ static void hirq_bench_vec(struct pci_dev *pdev, const struct hirq_vec *v,
 {
 	struct hirq_bench *b = arg;
 	unsigned int i;
+	bool unlazy;
 	u64 t0;
 
 	if (v->irq != b->irq || b->found || !irq_has_action(v->irq))
 		return;
 	b->found = true;
-	irq_set_status_flags(v->irq, IRQ_DISABLE_UNLAZY);
+	unlazy = hirq_unlazy_begin(v->irq);
 	t0 = ktime_get_ns();
 	for (i = 0; i < b->count; i++) {
 		disable_irq(v->irq);
 		enable_irq(v->irq);
 	}
 	b->ns = ktime_get_ns() - t0;
-	irq_clear_status_flags(v->irq, IRQ_DISABLE_UNLAZY);
+	hirq_unlazy_end(v->irq, unlazy);
 }
 
 static ssize_t hirq_bench_write(struct file *file, const char __user *ubuf,
