@@ -144,6 +144,45 @@ static bool pci_name_shape(const char *s, size_t n)
 }
 
 /**
+ * hybrid_irq_policy - the cheapest path of an adopted vector
+ * @f: what the hypervisor offers and where the vector is
+ *
+ * A vector Linux bound to a pirq stays there (adopted in place): hybrid
+ * cannot take it off.  A LAPIC vector stays as it is where Xen virtualizes
+ * the APIC (its EOI costs no exit; Linux chose the LAPIC on purpose), has
+ * its EOIs elided where the APIC assist is there (no upcall, no EOI exit),
+ * else moves onto an event channel where Xen offers HVM pirqs (no MSI-X
+ * table exits for masking, one upcall EOI per event), else stays alone.
+ */
+enum hybrid_irq_path hybrid_irq_policy(const struct hybrid_irq_facts *f)
+{
+	if (f->on_pirq)
+		return HYBRID_PATH_PIRQ;
+	if (f->apic_virt)
+		return HYBRID_PATH_LEAVE;
+	if (f->assist && f->assist_on)
+		return HYBRID_PATH_ASSIST;
+	if (f->hvm_pirqs)
+		return HYBRID_PATH_EVTCHN;
+	return HYBRID_PATH_LEAVE;
+}
+
+const char *hybrid_irq_path_name(enum hybrid_irq_path path)
+{
+	switch (path) {
+	case HYBRID_PATH_LEAVE:
+		return "lapic";
+	case HYBRID_PATH_PIRQ:
+		return "pirq";
+	case HYBRID_PATH_ASSIST:
+		return "assist";
+	case HYBRID_PATH_EVTCHN:
+		return "evtchn";
+	}
+	return "unknown";
+}
+
+/**
  * hybrid_dev_list_valid - is @list a device list hybrid-irq accepts?
  * @list: the parameter's text; an empty list is valid
  * @all_ok: whether "all" may stand in it

@@ -44,6 +44,26 @@ const char *hybrid_msi_target_name(enum hybrid_msi_target target);
 
 bool hybrid_pirq_needs_eoi(int query_rc, bool xen_says_needs_eoi);
 
+/* The path hybrid-irq puts an adopted vector on. */
+enum hybrid_irq_path {
+	HYBRID_PATH_LEAVE,	/* left alone, on Linux's LAPIC path */
+	HYBRID_PATH_PIRQ,	/* Linux's own pirq, adopted in place */
+	HYBRID_PATH_ASSIST,	/* the LAPIC, EOIs elided by Xen's APIC assist */
+	HYBRID_PATH_EVTCHN,	/* moved onto an event channel of its own */
+};
+
+/* What decides the path of one vector. */
+struct hybrid_irq_facts {
+	bool on_pirq;		/* Linux bound it to a pirq at boot */
+	bool apic_virt;		/* Xen virtualizes the APIC: EOIs cost no exit */
+	bool assist;		/* the APIC assist is registered on every vCPU */
+	bool assist_on;		/* and the operator lets hybrid-irq use it */
+	bool hvm_pirqs;		/* Xen offers HVM pirqs (XENFEAT_hvm_pirqs) */
+};
+
+enum hybrid_irq_path hybrid_irq_policy(const struct hybrid_irq_facts *f);
+const char *hybrid_irq_path_name(enum hybrid_irq_path path);
+
 bool hybrid_dev_list_valid(const char *list, bool all_ok);
 bool hybrid_dev_list_has(const char *list, const char *name, bool all_ok);
 

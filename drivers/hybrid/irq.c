@@ -55,6 +55,7 @@
 #include <xen/hybrid.h>
 
 #include "compat/compat.h"
+#include "irq-assist.h"
 #include "irq-msg.h"
 
 /* The name of the irq_chip Linux gives its HVM pirqs (events_base.c). */
@@ -67,6 +68,7 @@ enum hirq_delivery {
 	HIRQ_LAPIC,		/* vector on the virtual LAPIC */
 	HIRQ_STOCK_PIRQ,	/* Linux's own pirq event channel */
 	HIRQ_EVTCHN,		/* moved by hybrid-irq to a pirq event channel */
+	HIRQ_ASSIST,		/* on the LAPIC, EOI elided by Xen's APIC assist */
 	HIRQ_OTHER,		/* a pirq message Linux did not bind, or garbage */
 	HIRQ_MIXED,		/* a device with vectors of several kinds */
 };
@@ -86,6 +88,7 @@ struct hirq_vec {
 	bool adopted;
 	u64 since;			/* interrupts since adoption */
 	u64 eois, masks, unmasks;	/* since adoption */
+	u64 elided;			/* of those eois, left to Xen */
 };
 
 /*
@@ -107,6 +110,10 @@ struct hirq_adopt {
 	atomic64_t eois;
 	atomic64_t masks;
 	atomic64_t unmasks;
+
+	bool assisted;			/* EOIs elided where Xen allows */
+	bool settling;			/* an affinity change to complete */
+	atomic64_t elided;
 
 	bool moved;
 	int pirq;
@@ -217,6 +224,7 @@ static bool hirq_probe_vec(unsigned int irq, struct hirq_vec *v)
 		v->eois = atomic64_read(&a->eois);
 		v->masks = atomic64_read(&a->masks);
 		v->unmasks = atomic64_read(&a->unmasks);
+		v->elided = atomic64_read(&a->elided);
 	}
 	if (a && a->moved) {
 		v->delivery = HIRQ_EVTCHN;
@@ -246,7 +254,7 @@ static bool hirq_probe_vec(unsigned int irq, struct hirq_vec *v)
 
 	switch (dec.target) {
 	case HYBRID_MSI_LAPIC:
-		v->delivery = HIRQ_LAPIC;
+		v->delivery = a && a->assisted ? HIRQ_ASSIST : HIRQ_LAPIC;
 		v->vector = dec.vector;
 		v->dest = dec.dest;
 		break;
@@ -270,6 +278,8 @@ static const char *hirq_delivery_name(enum hirq_delivery w)
 		return "pirq";
 	case HIRQ_EVTCHN:
 		return "evtchn";
+	case HIRQ_ASSIST:
+		return "assist";
 	case HIRQ_MIXED:
 		return "mixed";
 	case HIRQ_NONE:
@@ -395,6 +405,43 @@ static void hirq_ad_enable(struct irq_data *d)
 
 	atomic64_inc(&a->unmasks);
 	a->orig->irq_enable(d);
+}
+
+/*
+ * The assisted EOI (irq-assist.c): an adopted LAPIC vector's irq_ack
+ * leaves the EOI to Xen when Xen set this vCPU's assist bit for it.  The
+ * original irq_ack (the vector domain's, through the MSI chip) also
+ * finishes the kernel's affinity changes: a move pending until the next
+ * interrupt, and the old vector's release once one came on the new
+ * target.  It runs in full while a change is under way, and the assist
+ * only after the first interrupt on the new target.
+ */
+static void hirq_as_ack(struct irq_data *d)
+{
+	struct hirq_adopt *a = hirq_ad(d);
+	const struct cpumask *eff;
+
+	atomic64_inc(&a->eois);
+	if (!READ_ONCE(a->settling) && !irqd_is_setaffinity_pending(d) &&
+	    hirq_assist_take()) {
+		atomic64_inc(&a->elided);
+		return;
+	}
+	if (READ_ONCE(a->settling)) {
+		eff = irq_data_get_effective_affinity_mask(d);
+		if (cpumask_test_cpu(smp_processor_id(), eff))
+			WRITE_ONCE(a->settling, false);
+	}
+	a->orig->irq_ack(d);
+}
+
+static int hirq_as_set_affinity(struct irq_data *d, const struct cpumask *dest,
+				bool force)
+{
+	struct hirq_adopt *a = hirq_ad(d);
+
+	WRITE_ONCE(a->settling, true);
+	return a->orig->irq_set_affinity(d, dest, force);
 }
 
 /*
@@ -806,9 +853,43 @@ static bool hirq_movable(struct irq_data *d, const struct irq_chip *orig)
 	return dec.target == HYBRID_MSI_LAPIC;
 }
 
+/* Use the APIC assist (writable in sysfs); under hirq_lock. */
+static bool hirq_assist_on = true;
+
+/* The path the policy wants for a vector on @chip; under hirq_lock. */
+static enum hybrid_irq_path hirq_policy(const struct irq_chip *chip)
+{
+	struct hybrid_irq_facts f = { };
+	struct hybrid_info hi;
+
+	hybrid_get_info(&hi);
+	f.on_pirq = hirq_pirq_chip(chip);
+	f.apic_virt = HYBRID_APIC_VIRT(&hi);
+	f.assist = hirq_assist_ready();
+	f.assist_on = hirq_assist_on;
+	f.hvm_pirqs = hi.hvm_pirqs;
+	return hybrid_irq_policy(&f);
+}
+
 /*
- * Adopts one vector, in place (a stock pirq) or by moving it (a LAPIC
- * vector); device lock, hirq_lock and MSI lock held.
+ * A LAPIC vector whose EOIs the APIC assist can elide: the message names
+ * a LAPIC vector, which stays as it is, and the chip acknowledges.
+ */
+static bool hirq_assistable(struct irq_data *d, const struct irq_chip *orig)
+{
+	struct hybrid_msi_decoded dec;
+
+	if (!orig->irq_ack)
+		return false;
+	hirq_decode_msg(d->irq, &dec);
+	return dec.target == HYBRID_MSI_LAPIC;
+}
+
+/*
+ * Adopts one vector: a stock pirq in place; a LAPIC vector in place with
+ * its EOIs assisted where Xen offers the APIC assist, else by moving it
+ * onto an event channel where Xen offers HVM pirqs.  Device lock,
+ * hirq_lock and MSI lock held.
  */
 static int hirq_adopt_vec(struct pci_dev *pdev, unsigned int irq)
 {
@@ -816,7 +897,8 @@ static int hirq_adopt_vec(struct pci_dev *pdev, unsigned int irq)
 	struct irq_desc *desc;
 	struct hirq_adopt *a;
 	struct irq_data *d;
-	bool pirq;
+	enum hybrid_irq_path path;
+	bool pirq, assist;
 	int ret;
 
 	d = irq_get_irq_data(irq);
@@ -826,8 +908,12 @@ static int hirq_adopt_vec(struct pci_dev *pdev, unsigned int irq)
 	desc = irq_data_to_desc(d);
 	if (!orig || hirq_find(orig))
 		return 0;
-	pirq = hirq_pirq_chip(orig);
-	if (!pirq && !hirq_movable(d, orig))
+	path = hirq_policy(orig);
+	pirq = path == HYBRID_PATH_PIRQ;
+	assist = path == HYBRID_PATH_ASSIST && hirq_assistable(d, orig);
+	if (path == HYBRID_PATH_LEAVE ||
+	    (path == HYBRID_PATH_ASSIST && !assist) ||
+	    (path == HYBRID_PATH_EVTCHN && !hirq_movable(d, orig)))
 		return 0;	/* left alone; the devices file says why */
 	if (desc->handle_irq != handle_edge_irq)
 		return -EOPNOTSUPP;
@@ -839,7 +925,7 @@ static int hirq_adopt_vec(struct pci_dev *pdev, unsigned int irq)
 	a->irq = irq;
 	a->orig = orig;
 	a->chip = *orig;
-	if (!pirq) {
+	if (!pirq && !assist) {
 		ret = hirq_move_vec(a, desc);
 		if (ret) {
 			pci_dev_put(a->pdev);
@@ -864,6 +950,12 @@ static int hirq_adopt_vec(struct pci_dev *pdev, unsigned int irq)
 		a->chip.irq_disable = hirq_ad_disable;
 	if (orig->irq_enable)
 		a->chip.irq_enable = hirq_ad_enable;
+	if (assist) {
+		a->assisted = true;
+		a->chip.irq_ack = hirq_as_ack;
+		if (orig->irq_set_affinity)
+			a->chip.irq_set_affinity = hirq_as_set_affinity;
+	}
 	list_add_tail(&a->node, &hirq_adopted);
 	irq_set_chip(irq, &a->chip);
 	return 0;
@@ -994,6 +1086,50 @@ MODULE_PARM_DESC(adopt, "PCI devices whose MSI vectors hybrid-irq adopts: \"all\
 module_param_cb(exclude, &hirq_param_ops, hirq_exclude_list, 0644);
 MODULE_PARM_DESC(exclude, "PCI devices never adopted, even with adopt=all");
 
+/*
+ * The assist parameter: whether adopted LAPIC vectors take the assisted
+ * EOI where Xen offers it (the default) or, off, move onto event channels
+ * where Xen offers HVM pirqs.  Changing it in sysfs gives every vector
+ * back and adopts again.
+ */
+static int hirq_assist_param_set(const char *val,
+				 const struct kernel_param *kp)
+{
+	bool on, live;
+	int ret;
+
+	ret = kstrtobool(val, &on);
+	if (ret)
+		return ret;
+	mutex_lock(&hirq_lock);
+	live = hirq_live && on != hirq_assist_on;
+	hirq_assist_on = on;
+	mutex_unlock(&hirq_lock);
+	if (live) {
+		hirq_release_all();
+		hirq_apply_all();
+	}
+	return 0;
+}
+
+static int hirq_assist_param_get(char *buf, const struct kernel_param *kp)
+{
+	bool on;
+
+	mutex_lock(&hirq_lock);
+	on = hirq_assist_on;
+	mutex_unlock(&hirq_lock);
+	return sysfs_emit(buf, "%c\n", on ? 'Y' : 'N');
+}
+
+static const struct kernel_param_ops hirq_assist_param_ops = {
+	.set = hirq_assist_param_set,
+	.get = hirq_assist_param_get,
+};
+
+module_param_cb(assist, &hirq_assist_param_ops, NULL, 0644);
+MODULE_PARM_DESC(assist, "Adopted LAPIC vectors have their EOIs elided by Xen's APIC assist where offered (viridian); N moves them onto event channels instead");
+
 /* Drivers binding and unbinding: adopt after probe, give back before remove. */
 static int hirq_bus_notify(struct notifier_block *nb, unsigned long action,
 			   void *data)
@@ -1085,6 +1221,7 @@ static void hirq_resend_later(void)
 static void hirq_pm_complete(struct device *dev)
 {
 	hirq_resend_later();
+	hirq_assist_resume();
 	hirq_apply_all();
 }
 
@@ -1126,10 +1263,10 @@ static void hirq_show_vec(struct pci_dev *pdev, const struct hirq_vec *v,
 	else
 		seq_printf(m, "%s ", v->xen_needs_eoi ? "needs-eoi" : "no-eoi");
 	if (v->adopted)
-		seq_printf(m, "adopted %llu %llu %llu %llu\n", v->since,
-			   v->eois, v->masks, v->unmasks);
+		seq_printf(m, "adopted %llu %llu %llu %llu %llu\n", v->since,
+			   v->eois, v->masks, v->unmasks, v->elided);
 	else
-		seq_puts(m, "- - - - -\n");
+		seq_puts(m, "- - - - - -\n");
 }
 
 static int hirq_irqs_show(struct seq_file *m, void *unused)
@@ -1137,7 +1274,7 @@ static int hirq_irqs_show(struct seq_file *m, void *unused)
 	struct hirq_walk w = { .fn = hirq_show_vec, .arg = m };
 	struct pci_dev *pdev = NULL;
 
-	seq_puts(m, "# irq device kind entry delivery chip pirq vector/apic count xen_eoi_query hybrid since eois masks unmasks\n");
+	seq_puts(m, "# irq device kind entry delivery chip pirq vector/apic count xen_eoi_query hybrid since eois masks unmasks elided\n");
 	for_each_pci_dev(pdev)
 		hirq_walk_vecs(pdev, &w);
 	return 0;
@@ -1148,19 +1285,37 @@ DEFINE_SHOW_ATTRIBUTE(hirq_irqs);
 #define HIRQ_PIRQ_HINT	"hvm_pirq = 1 in its xl.cfg allows them (Xen 4.19 and later)"
 #define HIRQ_ON_LAPIC	"on the LAPIC, Xen offers HVM pirqs"
 #define HIRQ_MOVABLE	"adopt moves it onto event channels"
+#define HIRQ_NO_ASSIST	"no APIC assist either"
+#define HIRQ_ASSIST_OFF	"the APIC assist is turned off (assist=N)"
+#define HIRQ_APIC_VIRT	"stays on the LAPIC: Xen virtualizes the APIC, its EOIs cost no exit"
+#define HIRQ_ASSISTABLE	"on the LAPIC, Xen offers the APIC assist; adopt elides its EOIs"
 
 /* Why a device's vectors are where they are, and whether they could move. */
 static const char *hirq_reason(enum hirq_delivery where,
 			       const struct hybrid_info *hi)
 {
+	bool ready = hirq_assist_ready(), on;
+
+	mutex_lock(&hirq_lock);
+	on = hirq_assist_on;
+	mutex_unlock(&hirq_lock);
+
 	switch (where) {
 	case HIRQ_STOCK_PIRQ:
 		return "on pirq event channels, bound by Linux at boot";
 	case HIRQ_EVTCHN:
 		return "on pirq event channels, moved there by hybrid-irq";
+	case HIRQ_ASSIST:
+		return "on the LAPIC, its EOIs elided by Xen's APIC assist";
 	case HIRQ_LAPIC:
+		if (HYBRID_APIC_VIRT(hi))
+			return HIRQ_APIC_VIRT;
+		if (ready && on)
+			return HIRQ_ASSISTABLE;
+		if (!hi->hvm_pirqs && ready)
+			return HIRQ_NO_PIRQS "; " HIRQ_PIRQ_HINT "; " HIRQ_ASSIST_OFF;
 		if (!hi->hvm_pirqs)
-			return HIRQ_NO_PIRQS "; " HIRQ_PIRQ_HINT;
+			return HIRQ_NO_PIRQS "; " HIRQ_PIRQ_HINT "; " HIRQ_NO_ASSIST;
 		return HIRQ_ON_LAPIC "; " HIRQ_MOVABLE;
 	case HIRQ_MIXED:
 		return "vectors of several kinds; left alone";
@@ -1323,6 +1478,27 @@ static const struct file_operations hirq_bench_fops = {
 	.write = hirq_bench_write,
 };
 
+static int hirq_assist_debugfs_show(struct seq_file *m, void *unused)
+{
+	hirq_assist_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(hirq_assist_debugfs);
+
+/* /sys/hypervisor/hybrid/apic_assist, while hybrid-irq is loaded. */
+static ssize_t apic_assist_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	const char *why = hirq_assist_why_not();
+
+	if (why)
+		return sysfs_emit(buf, "off: %s\n", why);
+	return sysfs_emit(buf, "registered %u/%u vCPUs\n",
+			  hirq_assist_registered(), num_online_cpus());
+}
+
+static struct kobj_attribute hirq_apic_assist_attr = __ATTR_RO(apic_assist);
+
 static int __init hybrid_irq_init(void)
 {
 	struct hirq_walk w = { };
@@ -1330,6 +1506,9 @@ static int __init hybrid_irq_init(void)
 	struct hybrid_info hi;
 	int ret;
 
+	ret = hirq_assist_init();
+	if (ret)
+		return ret;
 	hybrid_get_info(&hi);
 	for_each_pci_dev(pdev) {
 		hirq_walk_vecs(pdev, &w);
@@ -1340,9 +1519,12 @@ static int __init hybrid_irq_init(void)
 				 hirq_reason(w.all, &hi));
 	}
 
+	ret = sysfs_create_file(hybrid_sysfs_dir(), &hirq_apic_assist_attr.attr);
+	if (ret)
+		goto err_assist;
 	ret = platform_driver_register(&hirq_pm_driver);
 	if (ret)
-		return ret;
+		goto err_sysfs;
 	hirq_pm_dev = platform_device_register_simple("hybrid-irq",
 						      PLATFORM_DEVID_NONE,
 						      NULL, 0);
@@ -1365,12 +1547,18 @@ static int __init hybrid_irq_init(void)
 			    &hirq_devices_fops);
 	debugfs_create_file("maskbench", 0600, hirq_debugfs, NULL,
 			    &hirq_bench_fops);
+	debugfs_create_file("assist", 0400, hirq_debugfs, NULL,
+			    &hirq_assist_debugfs_fops);
 	return 0;
 
 err_device:
 	platform_device_unregister(hirq_pm_dev);
 err_driver:
 	platform_driver_unregister(&hirq_pm_driver);
+err_sysfs:
+	sysfs_remove_file(hybrid_sysfs_dir(), &hirq_apic_assist_attr.attr);
+err_assist:
+	hirq_assist_exit();
 	return ret;
 }
 module_init(hybrid_irq_init);
@@ -1386,6 +1574,8 @@ static void __exit hybrid_irq_exit(void)
 	platform_driver_unregister(&hirq_pm_driver);
 	hirq_resend_later();
 	hirq_release_all();
+	sysfs_remove_file(hybrid_sysfs_dir(), &hirq_apic_assist_attr.attr);
+	hirq_assist_exit();
 }
 module_exit(hybrid_irq_exit);
 

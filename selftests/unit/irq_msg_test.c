@@ -177,4 +177,73 @@ TEST(dev_list_has)
 	EXPECT_TRUE(hybrid_dev_list_has("0000:00:05.0 all", nic, true));
 }
 
+/*
+ * The policy's whole decision table: 32 combinations of the five facts,
+ * each checked against the rule as docs/interrupts.md states it, written
+ * out independently of the code's order of tests.
+ */
+TEST(policy_table)
+{
+	struct hybrid_irq_facts f;
+	enum hybrid_irq_path want;
+	unsigned int bits;
+
+	for (bits = 0; bits < 32; bits++) {
+		f.on_pirq = bits & 1;
+		f.apic_virt = bits & 2;
+		f.assist = bits & 4;
+		f.assist_on = bits & 8;
+		f.hvm_pirqs = bits & 16;
+
+		if (f.on_pirq)
+			want = HYBRID_PATH_PIRQ;
+		else if (!f.apic_virt && f.assist && f.assist_on)
+			want = HYBRID_PATH_ASSIST;
+		else if (!f.apic_virt && f.hvm_pirqs)
+			want = HYBRID_PATH_EVTCHN;
+		else
+			want = HYBRID_PATH_LEAVE;
+		EXPECT_EQ(want, hybrid_irq_policy(&f)) {
+			TH_LOG("facts 0x%02x", bits);
+		}
+	}
+}
+
+/* The rows docs/interrupts.md names, one by one. */
+TEST(policy_rows)
+{
+	struct hybrid_irq_facts amd_viridian = {
+		.assist = true, .assist_on = true,
+	};
+	struct hybrid_irq_facts intel_apicv = {
+		.apic_virt = true, .assist = true, .assist_on = true,
+		.hvm_pirqs = true,
+	};
+	struct hybrid_irq_facts pirqs_only = { .hvm_pirqs = true };
+	struct hybrid_irq_facts both_off = {
+		.assist = true, .hvm_pirqs = true,
+	};
+	struct hybrid_irq_facts nothing = { };
+	struct hybrid_irq_facts xen417_boot = {
+		.on_pirq = true, .assist = true, .assist_on = true,
+		.hvm_pirqs = true,
+	};
+
+	EXPECT_EQ(HYBRID_PATH_ASSIST, hybrid_irq_policy(&amd_viridian));
+	EXPECT_EQ(HYBRID_PATH_LEAVE, hybrid_irq_policy(&intel_apicv));
+	EXPECT_EQ(HYBRID_PATH_EVTCHN, hybrid_irq_policy(&pirqs_only));
+	EXPECT_EQ(HYBRID_PATH_EVTCHN, hybrid_irq_policy(&both_off));
+	EXPECT_EQ(HYBRID_PATH_LEAVE, hybrid_irq_policy(&nothing));
+	EXPECT_EQ(HYBRID_PATH_PIRQ, hybrid_irq_policy(&xen417_boot));
+}
+
+TEST(path_names)
+{
+	EXPECT_STREQ("lapic", hybrid_irq_path_name(HYBRID_PATH_LEAVE));
+	EXPECT_STREQ("pirq", hybrid_irq_path_name(HYBRID_PATH_PIRQ));
+	EXPECT_STREQ("assist", hybrid_irq_path_name(HYBRID_PATH_ASSIST));
+	EXPECT_STREQ("evtchn", hybrid_irq_path_name(HYBRID_PATH_EVTCHN));
+	EXPECT_STREQ("unknown", hybrid_irq_path_name((enum hybrid_irq_path)9));
+}
+
 TEST_HARNESS_MAIN
