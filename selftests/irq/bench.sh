@@ -33,8 +33,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 # bench_guests PROFILE: the profile's guests for the bench
 bench_guests() {
 	case $1 in
-	xen417) echo "g61:$DEB12_KABI-amd64:default g61nvc:$DEB12_KABI-amd64:default:novcb" ;;
-	xen420) echo "g613:$DEB13_KABI-amd64:default g613pirq:$DEB13_KABI-amd64:1" ;;
+	xen417) echo "g61:$DEB12_KABI-amd64:default g61nvcvir:$DEB12_KABI-amd64:default:novcb,vir" ;;
+	xen420) echo "g613vir:$DEB13_KABI-amd64:default:vir g613pirqvir:$DEB13_KABI-amd64:1:vir" ;;
 	esac
 }
 
@@ -62,12 +62,14 @@ label() { # PROFILE GUEST DELIVERY
 	esac
 	case $2 in *pirq*) x="$x, hvm_pirq=1" ;; esac
 	case $2 in *nvc*) x="$x, guest booted with xen_no_vector_callback" ;; esac
+	case $2 in *vir*) x="$x, viridian" ;; esac
 	case $3 in
 	pirq) echo "(b) $x, stock pirq event channels" ;;
 	lapic) echo "(a) $x, LAPIC vectors" ;;
 	pirq/adopted) echo "(c) $x, pirq event channels, adopted by hybrid-irq" ;;
 	evtchn/adopted) echo "(c) $x, moved onto event channels by hybrid-irq" ;;
 	lapic/adopted) echo "(c) $x, LAPIC vectors, left alone by hybrid-irq (adopt=NIC)" ;;
+	assist/adopted) echo "(d) $x, LAPIC vectors, EOI assisted by hybrid-irq" ;;
 	*) echo "$x, $3" ;;
 	esac
 }

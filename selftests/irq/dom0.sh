@@ -51,10 +51,11 @@ irq_state() {
 irq_kv() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
 # irq_ours: true if IRQSTATE says the NIC is hybrid-irq's, on Linux's
-# pirqs adopted in place or on event channels it moved them to
+# pirqs adopted in place, on event channels it moved them to, or on the
+# LAPIC with its EOIs assisted
 irq_ours() {
 	case $(irq_kv delivery "$IRQSTATE") in
-	pirq | evtchn) return 0 ;;
+	pirq | evtchn | assist) return 0 ;;
 	esac
 	return 1
 }
@@ -79,7 +80,9 @@ irq_adopted() {
 }
 
 # irq_completions NAME DESC: ok if the adopted NIC's completions are
-# within 2 of its interrupts since adoption, and those are 50 or more
+# within 2 of its interrupts since adoption, and those are 50 or more;
+# on the assisted path also that Xen's assist elided half of them or more
+# (guest.sh, irq_elided)
 irq_completions() {
 	irq_state "$1"
 	_e=$(irq_kv eois "$IRQSTATE")
@@ -88,6 +91,13 @@ irq_completions() {
 		ok "$2 ($IRQSTATE)"
 	else
 		not_ok "$2, 50 or more ($IRQSTATE)"
+	fi
+	[ "$(irq_kv delivery "$IRQSTATE")" = assist ] || return 0
+	_x=$(irq_kv elided "$IRQSTATE")
+	if [ "$(( ${_x:-0} * 2 ))" -ge "${_e:-0}" ] && [ "${_e:-0}" -gt 0 ]; then
+		ok "$2: Xen's APIC assist elided $_x of $_e EOIs"
+	else
+		not_ok "$2: Xen's APIC assist elided half of the EOIs or more ($_x of $_e)"
 	fi
 }
 

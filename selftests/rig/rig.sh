@@ -25,7 +25,8 @@
 #                      never loads hybrid, for telling the module's
 #                      effects from the rig's; smp2, 2 vCPUs; novcb,
 #                      booted with xen_no_vector_callback: Linux leaves
-#                      its MSIs on the LAPIC though Xen offers pirqs)
+#                      its MSIs on the LAPIC though Xen offers pirqs;
+#                      vir, viridian with the APIC assist in xl.cfg)
 #   RIG_FULL_MATRIX=1  every guest kernel on every Xen profile
 #   RIG_EXTRA_GUEST    directory copied into the guest; its run.sh runs
 #                      after the built-in guest tests, TAP merged
@@ -114,8 +115,8 @@ default_guests() {
 		esac
 	else
 		case $1 in
-		xen417) echo "g61:$k61:default g61nvc:$k61:default:novcb" ;;
-		xen420) echo "g613:$k613:default g613pirq:$k613:1" ;;
+		xen417) echo "g61:$k61:default g61nvcvir:$k61:default:novcb,vir" ;;
+		xen420) echo "g613vir:$k613:default:vir g613pirq:$k613:1" ;;
 		esac
 	fi
 }

@@ -81,7 +81,8 @@ guest_vcpus() {
 
 # guest_cfg NAME PIRQ OPTS (comma-separated: nomod, smp2, novcb: booted
 # with xen_no_vector_callback, so that Linux leaves its MSIs on the LAPIC
-# in a domain with HVM pirqs).  tsc_mode "native": QEMU's CPU has no
+# in a domain with HVM pirqs; vir: Xen's viridian enlightenments with the
+# APIC assist, for hybrid-irq's assisted EOI).  tsc_mode "native": QEMU's CPU has no
 # invariant TSC, so Xen would emulate every RDTSC of the guest; that
 # swamps the exit counts, and the guests triple-faulted right after such
 # exits (docs/testing.md).
@@ -108,6 +109,7 @@ guest_cfg() {
 	tsc_mode = "native"
 	EOC
 	[ "$2" = default ] || echo "hvm_pirq = $2"
+	case ",$3," in *,vir,*) echo 'viridian = [ "base", "apic_assist" ]' ;; esac
 	[ -z "$GUEST_XLCFG" ] || echo "$GUEST_XLCFG" | tr ';' '\n'
 }
 
