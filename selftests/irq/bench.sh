@@ -103,29 +103,31 @@ $4 !~ /^mask/ {
 END {
 	print "### VM exits per received packet and per delivered NIC interrupt (net of an idle window)"
 	print ""
-	print "| configuration | load | NIC irqs | rx pkts | exits/pkt | exits/irq | APIC EOI writes/irq | upcalls/irq | device vectors/irq | VINTR/irq | NPF/irq | VMMCALL/irq | PHYSDEVOP | lost |"
-	print "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	print "| configuration | load | NIC irqs | rx pkts | exits/pkt | exits/irq | APIC EOI writes/irq | upcalls/irq | device-vector EOI writes/irq | device vectors/irq | VINTR/irq | NPF/irq | VMMCALL/irq | PHYSDEVOP | lost |"
+	print "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 	for (i = 1; i <= nk; i++) {
 		key = order[i]
 		for (j = 1; j <= nr[key]; j++) {
 			split(row[key, j], f, " ")
 			kv(row[key, j])
 			n = v["dev_irqs"]
-			printf "| %s | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %d | %d |\n", \
+			printf "| %s | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d | %d |\n", \
 				"@" key, f[4], n, v["rx"], \
 				per(v["exits"], idle[key, "exits"], v["rx"]), \
 				per(v["exits"], idle[key, "exits"], n), \
 				per(v["eoi"], idle[key, "eoi"], n), \
 				per(v["upcalls"], idle[key, "upcalls"], n), \
+				per(v["eoi"] - v["upcalls"], idle[key, "eoi"] - idle[key, "upcalls"], n), \
 				per(v["devvec"], idle[key, "devvec"], n), \
 				per(v["vintr"], idle[key, "vintr"], n), \
 				per(v["npf"], idle[key, "npf"], n), \
 				per(v["vmmcall"], idle[key, "vmmcall"], n), \
 				v["physdevop"], v["lost"]
 		}
-		printf "| %s | idle (%ss) | %d | %d | - | %d exits | %d | %d | %d | %d | %d | %d | %d | %d |\n", \
+		printf "| %s | idle (%ss) | %d | %d | - | %d exits | %d | %d | %d | %d | %d | %d | %d | %d | %d |\n", \
 			"@" key, idle[key, "secs"], idle[key, "dev_irqs"], idle[key, "rx"], idle[key, "exits"], \
-			idle[key, "eoi"], idle[key, "upcalls"], idle[key, "devvec"], idle[key, "vintr"], \
+			idle[key, "eoi"], idle[key, "upcalls"], idle[key, "eoi"] - idle[key, "upcalls"], \
+			idle[key, "devvec"], idle[key, "vintr"], \
 			idle[key, "npf"], idle[key, "vmmcall"], idle[key, "physdevop"], idle[key, "lost"]
 	}
 	print ""

@@ -17,7 +17,7 @@ TAP_PREFIX=
 
 NOTIFY=/rig/extra/xl-migrate-notify
 HM_LINES=0
-MIGRATIONS=${RIG_MIGRATIONS:-10}
+MIGRATIONS=${ANNOUNCED:-3}
 
 # hm_log NAME: the agent's event lines since the last call, in HMLOG
 # ('|'-separated); false if the guest agent did not answer.

@@ -48,6 +48,8 @@
 #   RIG_VCPUS          guest vCPUs where OPTS does not say (default 1)
 #   RIG_SOAK=N         live migrations in a row in the soak scenario
 #                      (default 10; the scenario runs only when named)
+#   RIG_MIGRATIONS=N   announced live migrations in a row in the migrate
+#                      suite, on every guest (default 3)
 #   RIG_STREAM=1       the migrate suite's announced live migrations run
 #                      under a stream of pings from dom0 (default 0: a
 #                      suspend under traffic can leave the emulated NIC
@@ -345,6 +347,7 @@ run_xen() {
 	VCPUS=$RIG_VCPUS
 	SOAK=$RIG_SOAK
 	STREAM=${RIG_STREAM:-0}
+	ANNOUNCED=${RIG_MIGRATIONS:-3}
 	GUEST_CMDLINE="${RIG_GUEST_CMDLINE:-}"
 	GUEST_XLCFG='${RIG_GUEST_XLCFG:-}'
 	TEST_MACHINE_RESET="${RIG_TEST_MACHINE_RESET:-}"
