@@ -279,14 +279,10 @@ irq_move_tests() {
 	irq_move_cycles "$nic" 40
 }
 
-# irq_move_cycles DEV N: N give-backs and moves of DEV under the guest's
-# own ping flood, each followed by pings that must be answered.  A
-# message the device holds back while its entry is masked for a rewrite
-# is sent the moment the entry's data becomes the pirq's (QEMU ignores
-# the mask bit of a pirq's message): an auto-masking NIC whose interrupt
-# got lost there stays silent until its handler runs for another reason
-# (before the move set the chip first, 18 of 40 moves went unanswered).
-irq_move_cycles() {
+# irq_flood_cycles DEV N WORD: under the guest's own ping flood, N times
+# DEV excluded (given back) and taken again, each followed by 2 pings;
+# _lost lists the unanswered ones ("backK", "WORDK")
+irq_flood_cycles() {
 	ping -q -i 0.01 169.254.0.1 >/dev/null 2>&1 &
 	_fp=$!
 	_lost='' _k=0
@@ -295,10 +291,21 @@ irq_move_cycles() {
 		echo "$1" >$IRQPAR/exclude
 		ping -c 2 -i 0.2 -W 2 169.254.0.1 >/dev/null 2>&1 || _lost="$_lost back$_k"
 		echo >$IRQPAR/exclude
-		ping -c 2 -i 0.2 -W 2 169.254.0.1 >/dev/null 2>&1 || _lost="$_lost move$_k"
+		ping -c 2 -i 0.2 -W 2 169.254.0.1 >/dev/null 2>&1 || _lost="$_lost $3$_k"
 	done
 	kill "$_fp"
 	wait "$_fp" 2>/dev/null
+}
+
+# irq_move_cycles DEV N: N give-backs and moves of DEV under the guest's
+# own ping flood, each followed by pings that must be answered.  A
+# message the device holds back while its entry is masked for a rewrite
+# is sent the moment the entry's data becomes the pirq's (QEMU ignores
+# the mask bit of a pirq's message): an auto-masking NIC whose interrupt
+# got lost there stays silent until its handler runs for another reason
+# (before the move set the chip first, 18 of 40 moves went unanswered).
+irq_move_cycles() {
+	irq_flood_cycles "$1" "$2" move
 	is "${_lost:-none}" none \
 		"irq: $2 give-backs and moves under a ping flood, pings answered after each (those unanswered)"
 	_s=$(irq_sum "$1")
@@ -406,18 +413,7 @@ irq_assist_tests() {
 	check "irq: ping dom0 with the NIC assisted again" ping -c 3 -W 5 169.254.0.1
 
 	# Give back and adopt again under the guest's own ping flood.
-	ping -q -i 0.01 169.254.0.1 >/dev/null 2>&1 &
-	_fp=$!
-	_lost='' _k=0
-	while [ "$_k" -lt 20 ]; do
-		_k=$(( _k + 1 ))
-		echo "$nic" >$IRQPAR/exclude
-		ping -c 2 -i 0.2 -W 2 169.254.0.1 >/dev/null 2>&1 || _lost="$_lost back$_k"
-		echo >$IRQPAR/exclude
-		ping -c 2 -i 0.2 -W 2 169.254.0.1 >/dev/null 2>&1 || _lost="$_lost take$_k"
-	done
-	kill "$_fp"
-	wait "$_fp" 2>/dev/null
+	irq_flood_cycles "$nic" 20 take
 	is "${_lost:-none}" none \
 		"irq: 20 give-backs and adoptions under a ping flood, pings answered after each (those unanswered)"
 	irq_assisted "$nic" "and the NIC is on the assisted path at the end"
