@@ -253,6 +253,48 @@ prep_dom0_base() {
 	echo "$d/base.cpio.gz"
 }
 
+# prep_host_qemu -> prints the path of a qemu-system-x86_64 wrapper for the
+# emulator RIG_HOST_EMU names: "qemu72" is the host's own Debian 12 package
+# (deps.sh installs it); "qemu10" is Debian 13's, in a trixie root of its
+# own under the cache (its libraries are newer than Debian 12's), run with
+# that root's dynamic loader and firmware.
+prep_host_qemu() {
+	local d=$RIG_CACHE/hostqemu-trixie root got
+	case ${RIG_HOST_EMU:-qemu72} in
+	qemu72)
+		got=$(dpkg-query -W -f '${Version}' qemu-system-x86 2>/dev/null || true)
+		[ "$got" = "$RIG_HOST_QEMU" ] ||
+			die "host qemu-system-x86 is ${got:-missing}, pinned $RIG_HOST_QEMU (make deps)"
+		command -v qemu-system-x86_64
+		return ;;
+	qemu10) ;;
+	*) die "RIG_HOST_EMU=$RIG_HOST_EMU: qemu72 or qemu10" ;;
+	esac
+	root=$d/root
+	if ! stamp_ok hostqemu-trixie "$RIG_HOST_QEMU10 v1"; then
+		rm -rf "$d"
+		mkdir -p "$d"
+		log "debootstrap a trixie root for QEMU $RIG_HOST_QEMU10 (once; cached)"
+		debootstrap --variant=minbase --include=qemu-system-x86 \
+			trixie "$root" "$DEBIAN_MIRROR" >"$d/debootstrap.log" 2>&1 ||
+			die "debootstrap failed, see $d/debootstrap.log"
+		# shellcheck disable=SC2016 # dpkg-query's own ${Version}
+		got=$(chroot "$root" dpkg-query -W -f '${Version}' qemu-system-x86)
+		[ "$got" = "$RIG_HOST_QEMU10" ] ||
+			die "trixie qemu-system-x86 is $got, pinned $RIG_HOST_QEMU10"
+		cat >"$d/qemu-system-x86_64" <<-EOF
+		#!/bin/sh
+		r=$root
+		exec "\$r/usr/lib64/ld-linux-x86-64.so.2" --library-path "\$r/usr/lib/x86_64-linux-gnu" \\
+			"\$r/usr/bin/qemu-system-x86_64" -L "\$r/usr/share/qemu" -L "\$r/usr/share/seabios" "\$@"
+		EOF
+		chmod +x "$d/qemu-system-x86_64"
+		"$d/qemu-system-x86_64" --version >/dev/null || die "QEMU $RIG_HOST_QEMU10 does not run"
+		stamp_set hostqemu-trixie "$RIG_HOST_QEMU10 v1"
+	fi
+	echo "$d/qemu-system-x86_64"
+}
+
 # prep_busybox -> path of a static busybox binary
 prep_busybox() {
 	local d=$RIG_CACHE/busybox deb

@@ -58,6 +58,8 @@
 #   RIG_GUEST_XLCFG    lines appended to every guest's xl.cfg (';'-separated)
 #   RIG_QEMU_ACCEL     QEMU -accel for the Xen profiles (tcg,thread=multi)
 #   RIG_QEMU_CPU       QEMU -cpu for the Xen profiles
+#   RIG_HOST_EMU       the emulator: qemu72 (Debian 12's, default) or
+#                      qemu10 (Debian 13's, prepared under the cache)
 
 set -eu
 . "$(cd "$(dirname "$0")" && pwd)/lib.sh"
@@ -100,6 +102,8 @@ RIG_MACHINE_RETRY_WITHIN=${RIG_MACHINE_RETRY_WITHIN:-900}
 RIG_VCPUS=${RIG_VCPUS:-1}
 RIG_SOAK=${RIG_SOAK:-10}
 RIG_QEMU_ACCEL=${RIG_QEMU_ACCEL:-tcg,thread=multi}
+RIG_HOST_EMU=${RIG_HOST_EMU:-qemu72}
+HOST_QEMU=$(prep_host_qemu)
 QEMU_CPU=${RIG_QEMU_CPU:-qemu64,+svm,+npt,+aes,+popcnt,+sse4.1,+sse4.2,+ssse3}
 
 # ---------------------------------------------------------------------------
@@ -228,7 +232,7 @@ run_native() {
 	log "native: booting $kver under plain QEMU"
 	t0=$(date +%s)
 	rc=0
-	run_bounded 400 "$d/serial.log" qemu-system-x86_64 -machine q35 -cpu qemu64 \
+	run_bounded 400 "$d/serial.log" "$HOST_QEMU" -machine q35 -cpu qemu64 \
 		-smp 1 -m 1024 -accel tcg -nographic -no-reboot -nic none \
 		-kernel "$kd/root/boot/vmlinuz-$kver" -initrd "$d/guest.cpio.gz" \
 		-append "console=ttyS0 panic=-1" || rc=$?
@@ -271,7 +275,7 @@ boot_machine() {
 	log "$p: booting Xen + dom0, limit ${limit}s"
 	t0=$(date +%s)
 	MACHINE_RC=0
-	timeout --kill-after=10 "$limit" qemu-system-x86_64 -machine q35 -cpu "$QEMU_CPU" \
+	timeout --kill-after=10 "$limit" "$HOST_QEMU" -machine q35 -cpu "$QEMU_CPU" \
 		-smp 2 -m 3072 -accel "$RIG_QEMU_ACCEL" -nographic -no-reboot -nic none \
 		-drive "file=$d/xfer.img,format=raw,if=virtio" \
 		-kernel "$xen" \
@@ -300,6 +304,7 @@ run_xen() {
 	mkdir -p "$d/artifacts"
 	parts=$d/parts.tap
 	: >"$parts"
+	echo "# $p: emulator $RIG_HOST_EMU, $("$HOST_QEMU" --version | head -n 1)" >>"$parts"
 
 	xen=$(prep_xen "$p")
 	dkver=$(profile_dom0_kver "$p")
