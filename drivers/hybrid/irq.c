@@ -33,6 +33,7 @@
 #include <linux/device.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
+#include <linux/irq_work.h>
 #include <linux/irqdesc.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -45,6 +46,7 @@
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
 
 #include <asm/xen/hypercall.h>
 
@@ -96,9 +98,9 @@ struct hirq_vec {
  * place (a stock pirq), @chip's completion and mask callbacks count and
  * then call @orig's.  Moved (@moved, from the LAPIC), the interrupt
  * arrives on the event channel @port of @pirq, whose own IRQ @evirq runs
- * the device's IRQ; @chip masks that event channel, and the device keeps
- * its IRQ number and handler.  Linked on hirq_adopted while @chip may be
- * the interrupt's chip.
+ * the device's IRQ, and the device keeps its IRQ number and handler;
+ * @chip never calls the event channel's irq_chip (see hirq_move_vec()).
+ * Linked on hirq_adopted while @chip may be the interrupt's chip.
  */
 struct hirq_adopt {
 	struct list_head node;
@@ -123,6 +125,10 @@ struct hirq_adopt {
 	bool xen_eoi;			/* PHYSDEVOP_eoi after each interrupt */
 	struct msi_msg lapic_msg;	/* what the device is given back */
 	struct msi_msg pirq_msg;
+	unsigned long mv_state;		/* HIRQ_MV_MASKED, HIRQ_MV_HELD */
+	struct irq_work mv_replay;	/* a held or resent interrupt, again */
+	struct work_struct mv_aff;	/* moves @evirq to @mv_cpu */
+	unsigned int mv_cpu;
 	irq_flow_handler_t orig_handler;
 	const char *orig_name;
 	char name[24];			/* the event channel's, "hybrid-DEV" */
@@ -470,35 +476,80 @@ static void hirq_unlazy_end(unsigned int irq, bool was)
  * an event on the pirq's channel), and that channel's IRQ runs the
  * device's IRQ with generic_handle_irq(): the driver keeps its IRQ number
  * and handler.  Meanwhile the device's IRQ has the moved chip and
- * hirq_mv_flow() in place of the LAPIC's: masking it masks the event
- * channel (a bit in shared memory, no MSI-X table write), and completing
- * it is the event channel's own (clearing the pending bit, no LAPIC EOI).
+ * hirq_mv_flow() in place of the LAPIC's; completing it is the event
+ * channel's own (clearing the pending bit, no LAPIC EOI).
+ *
+ * The event channel's IRQ belongs to genirq and to Linux's event channel
+ * code, which keep its state (masked, disabled, pending, affinity) under
+ * its descriptor's lock.  The moved chip, called under the device IRQ's
+ * lock, never calls that IRQ's irq_chip behind their back:
+ *
+ *  - Masking is the moved chip's own: an event that comes while the
+ *    device's IRQ is masked is held (HIRQ_MV_HELD) and run again on
+ *    unmask, from an irq_work.  It costs no exit, and not even the event
+ *    channel's mask bit.  The event channel is masked and unmasked by its
+ *    own IRQ's flow alone.
+ *  - A resend is the same irq_work, on this vCPU.
+ *  - Affinity: the device's IRQ is the one users and irqbalance move.
+ *    The event channel's IRQ is bound with IRQF_NOBALANCING (its
+ *    smp_affinity refuses writes) and follows the device's, one vCPU,
+ *    through irq_set_affinity() from a work item: that takes its lock,
+ *    which cannot be taken under the device IRQ's (the kernel calls
+ *    irq_set_affinity callbacks holding a lock of irq_do_set_affinity()'s
+ *    own, which irq_set_affinity() would take again).
  */
+#define HIRQ_MV_MASKED	0
+#define HIRQ_MV_HELD	1
+
 static DEFINE_PER_CPU(bool, hirq_dispatching);
 
-/* The event channel's handler: the device's interrupt, once. */
-static irqreturn_t hirq_mv_event(int evirq, void *data)
+/* Runs the device's IRQ once, or holds the interrupt while it is masked. */
+static void hirq_mv_deliver(struct hirq_adopt *a)
 {
-	struct hirq_adopt *a = data;
 	struct irq_data *d = irq_get_irq_data(a->irq);
-	struct physdev_eoi eoi = { .irq = a->pirq };
 
 	/* Given back meanwhile (the event was already on its way). */
 	if (!d || irq_data_get_irq_chip(d) != &a->chip)
-		return IRQ_HANDLED;
+		return;
+	if (test_bit(HIRQ_MV_MASKED, &a->mv_state)) {
+		set_bit(HIRQ_MV_HELD, &a->mv_state);
+		/* HELD before MASKED is read again; pairs with the unmask's. */
+		smp_mb__after_atomic();
+		/* Still masked: the unmask will find it held. */
+		if (test_bit(HIRQ_MV_MASKED, &a->mv_state))
+			return;
+		/* Unmasked meanwhile: whoever clears the bit runs it. */
+		if (!test_and_clear_bit(HIRQ_MV_HELD, &a->mv_state))
+			return;
+	}
 	/* One completion per interrupt the driver sees; not one it will see again. */
 	if (!irqd_irq_disabled(d))
 		atomic64_inc(&a->eois);
 	__this_cpu_write(hirq_dispatching, true);
 	generic_handle_irq(a->irq);
 	__this_cpu_write(hirq_dispatching, false);
+}
+
+/* The event channel's handler: the device's interrupt, once. */
+static irqreturn_t hirq_mv_event(int evirq, void *data)
+{
+	struct hirq_adopt *a = data;
+	struct physdev_eoi eoi = { .irq = a->pirq };
+
+	hirq_mv_deliver(a);
 	if (a->xen_eoi)
 		HYPERVISOR_physdev_op(PHYSDEVOP_eoi, &eoi);
 	return IRQ_HANDLED;
 }
 
+/* An interrupt held while masked, or resent: in hard interrupt context. */
+static void hirq_mv_replay(struct irq_work *work)
+{
+	hirq_mv_deliver(container_of(work, struct hirq_adopt, mv_replay));
+}
+
 /*
- * The moved IRQ's flow handler.  From hirq_mv_event() it is the simple
+ * The moved IRQ's flow handler.  From hirq_mv_deliver() it is the simple
  * flow: nothing to acknowledge.  Anything else is a LAPIC interrupt the
  * device sent before its message changed, which the local APIC must see
  * completed, or it would hold back every vector of lower priority.
@@ -510,57 +561,73 @@ static void hirq_mv_flow(struct irq_desc *desc)
 	handle_simple_irq(desc);
 }
 
-/* The event channel's IRQ chip callbacks, called on its behalf. */
-static struct irq_data *hirq_mv_evdata(struct irq_data *d)
-{
-	return irq_get_irq_data(hirq_ad(d)->evirq);
-}
-
 static void hirq_mv_mask(struct irq_data *d)
 {
-	struct irq_data *ed = hirq_mv_evdata(d);
+	struct hirq_adopt *a = hirq_ad(d);
 
-	atomic64_inc(&hirq_ad(d)->masks);
-	ed->chip->irq_mask(ed);
+	atomic64_inc(&a->masks);
+	set_bit(HIRQ_MV_MASKED, &a->mv_state);
 }
 
 static void hirq_mv_unmask(struct irq_data *d)
 {
-	struct irq_data *ed = hirq_mv_evdata(d);
+	struct hirq_adopt *a = hirq_ad(d);
 
-	atomic64_inc(&hirq_ad(d)->unmasks);
-	ed->chip->irq_unmask(ed);
+	atomic64_inc(&a->unmasks);
+	clear_bit(HIRQ_MV_MASKED, &a->mv_state);
+	/* MASKED cleared before HELD is read; pairs with hirq_mv_deliver(). */
+	smp_mb__after_atomic();
+	if (test_and_clear_bit(HIRQ_MV_HELD, &a->mv_state))
+		irq_work_queue(&a->mv_replay);
 }
 
-/* A resend (an interrupt that came while disabled): the event again. */
+/* A resend (an interrupt that came while disabled), on this vCPU. */
 static int hirq_mv_retrigger(struct irq_data *d)
 {
-	struct irq_data *ed = hirq_mv_evdata(d);
+	irq_work_queue(&hirq_ad(d)->mv_replay);
+	return 1;
+}
 
-	return ed->chip->irq_retrigger ? ed->chip->irq_retrigger(ed) : 0;
+/* Moves the event channel's IRQ to where the device's IRQ was sent. */
+static void hirq_mv_aff_work(struct work_struct *work)
+{
+	struct hirq_adopt *a = container_of(work, struct hirq_adopt, mv_aff);
+	unsigned int cpu = READ_ONCE(a->mv_cpu);
+	int ret;
+
+	ret = irq_set_affinity(a->evirq, cpumask_of(cpu));
+	if (ret)
+		dev_warn_ratelimited(&a->pdev->dev,
+				     "hybrid-irq: event channel of irq %u stays off vCPU %u: %d\n",
+				     a->irq, cpu, ret);
 }
 
 /*
- * Affinity goes to the event channel (EVTCHNOP_bind_vcpu), through its
- * IRQ chip's own callback: irq_set_affinity() cannot be used here, since
- * the kernel calls this under irq_do_set_affinity()'s lock, which
- * irq_set_affinity() takes again.  Xen's refusal (a domain taking events
- * on the platform device's INTx binds them all to vCPU 0) is the answer.
+ * One vCPU of @dest for the event channel: the current one if it is in
+ * @dest, else the first online one (any one of @dest when @force: the
+ * kernel is taking a vCPU down).  Without the vector callback Xen sends
+ * every event to vCPU 0, and the answer is the same as the event
+ * channel's own.
  */
 static int hirq_mv_set_affinity(struct irq_data *d, const struct cpumask *dest,
 				bool force)
 {
-	struct irq_data *ed = hirq_mv_evdata(d);
-	const struct cpumask *eff;
-	int ret;
+	struct hirq_adopt *a = hirq_ad(d);
+	unsigned int cpu = READ_ONCE(a->mv_cpu);
 
-	if (!ed->chip->irq_set_affinity)
+	if (!xen_support_evtchn_rebind())
 		return -EINVAL;
-	ret = ed->chip->irq_set_affinity(ed, dest, force);
-	if (ret < 0)
-		return ret;
-	eff = irq_data_get_effective_affinity_mask(ed);
-	irq_data_update_effective_affinity(d, eff);
+	if (!cpumask_test_cpu(cpu, dest) || !cpu_online(cpu)) {
+		cpu = cpumask_first_and(dest, cpu_online_mask);
+		if (cpu >= nr_cpu_ids) {
+			if (!force)
+				return -EINVAL;
+			cpu = cpumask_first(dest);
+		}
+	}
+	WRITE_ONCE(a->mv_cpu, cpu);
+	schedule_work(&a->mv_aff);
+	irq_data_update_effective_affinity(d, cpumask_of(cpu));
 	return IRQ_SET_MASK_OK;
 }
 
@@ -625,11 +692,31 @@ static int hirq_mv_bind(struct hirq_adopt *a)
 					   q.flags & XENIRQSTAT_needs_eoi);
 
 	snprintf(a->name, sizeof(a->name), "hybrid-%s", pci_name(a->pdev));
-	ret = bind_evtchn_to_irqhandler(a->port, hirq_mv_event, 0, a->name, a);
+	init_irq_work(&a->mv_replay, hirq_mv_replay);
+	INIT_WORK(&a->mv_aff, hirq_mv_aff_work);
+	ret = bind_evtchn_to_irqhandler(a->port, hirq_mv_event, IRQF_NOBALANCING,
+					a->name, a);
 	if (ret < 0)
 		return ret;
 	a->evirq = ret;
 	return 0;
+}
+
+/*
+ * The event channel goes where the device's LAPIC vector went, as far as
+ * Xen lets it (without the vector callback every event goes to vCPU 0).
+ */
+static void hirq_mv_place(struct hirq_adopt *a, struct irq_data *d)
+{
+	unsigned int cpu;
+
+	cpu = cpumask_first_and(irq_data_get_effective_affinity_mask(d),
+				cpu_online_mask);
+	if (cpu >= nr_cpu_ids)
+		cpu = cpumask_first(cpu_online_mask);
+	a->mv_cpu = cpu;
+	if (xen_support_evtchn_rebind())
+		irq_set_affinity(a->evirq, cpumask_of(cpu));
 }
 
 /*
@@ -656,6 +743,7 @@ static int hirq_move_vec(struct hirq_adopt *a, struct irq_desc *desc)
 	ret = hirq_mv_bind(a);
 	if (ret)
 		return ret;
+	hirq_mv_place(a, d);
 
 	a->chip.name = HIRQ_MOVED_CHIP;
 	a->chip.irq_mask = hirq_mv_mask;
@@ -729,6 +817,9 @@ static void hirq_unmove_vec(struct hirq_adopt *a)
 	unlazy = hirq_unlazy_begin(irq);
 	disable_irq(irq);
 	synchronize_irq(a->evirq);
+	/* Nothing is replayed or placed from here on: the IRQ is disabled. */
+	irq_work_sync(&a->mv_replay);
+	cancel_work_sync(&a->mv_aff);
 	a->orig->irq_mask(d);
 	if (irqd_is_activated(d)) {
 		/*
@@ -759,7 +850,9 @@ static void hirq_unmove_vec(struct hirq_adopt *a)
 /* A moved vector whose IRQ the driver freed: only the binding goes. */
 static void hirq_unbind_gone(struct hirq_adopt *a)
 {
+	cancel_work_sync(&a->mv_aff);
 	unbind_from_irqhandler(a->evirq, a);
+	irq_work_sync(&a->mv_replay);
 	hirq_pirq_release(a->pirq);
 }
 
