@@ -15,6 +15,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/platform_device.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -174,8 +175,17 @@ static DECLARE_WORK(hybrid_refresh_work, hybrid_refresh_fn);
  * the pirqs hybrid-irq takes for the vectors it moves come back here when
  * it gives them back, and go out again before Xen is asked for more.  The
  * pool lives in the core so that it outlasts hybrid-irq's reloads, and it
- * is emptied at every resume: a restored or migrated domain is a new one,
- * which never handed those pirqs out.
+ * is emptied when the domain is restored (save/restore, live migration):
+ * the restored domain is a new one, which never handed those pirqs out.
+ * A cancelled suspend (xl save -c, a migration that failed) resumes the
+ * same domain, whose pirqs are still its own: the pool is kept, or every
+ * such resume would leave the pool's pirqs allocated in Xen for good.
+ *
+ * Only the PM core tells the two apart (drivers/xen/manage.c resumes
+ * devices with PMSG_RESTORE or PMSG_THAW; its resume notifier says
+ * nothing), hence a platform device of the core's own, whose .restore
+ * runs before any driver's .complete, where hybrid-irq moves its vectors
+ * again.
  */
 #define HYBRID_PIRQ_POOL	64
 
@@ -224,6 +234,27 @@ void hybrid_pirq_put(int pirq)
 			     pirq);
 }
 EXPORT_SYMBOL_GPL(hybrid_pirq_put);
+
+static int hybrid_pm_restore(struct device *dev)
+{
+	spin_lock(&pirq_lock);
+	pirq_pool_len = 0;
+	spin_unlock(&pirq_lock);
+	return 0;
+}
+
+static const struct dev_pm_ops hybrid_pm_ops = {
+	.restore = hybrid_pm_restore,
+};
+
+static struct platform_driver hybrid_pm_driver = {
+	.driver = {
+		.name = "hybrid",
+		.pm = &hybrid_pm_ops,
+	},
+};
+
+static struct platform_device *hybrid_pm_dev;
 
 /*
  * The event callback of a domain that takes Xen's events on the platform
@@ -278,9 +309,6 @@ static int hybrid_resume_notify(struct notifier_block *nb,
 				unsigned long action, void *data)
 {
 	hybrid_intx_resume();
-	spin_lock(&pirq_lock);
-	pirq_pool_len = 0;
-	spin_unlock(&pirq_lock);
 	atomic_set(&info_stale, 1);
 	schedule_work(&hybrid_refresh_work);
 	return NOTIFY_OK;
@@ -423,6 +451,17 @@ static int __init hybrid_init(void)
 	if (err)
 		goto err_kobj;
 
+	err = platform_driver_register(&hybrid_pm_driver);
+	if (err)
+		goto err_group;
+	hybrid_pm_dev = platform_device_register_simple("hybrid",
+							PLATFORM_DEVID_NONE,
+							NULL, 0);
+	if (IS_ERR(hybrid_pm_dev)) {
+		err = PTR_ERR(hybrid_pm_dev);
+		goto err_driver;
+	}
+
 	xen_resume_notifier_register(&hybrid_resume_nb);
 
 	pr_info("bound to Xen %u.%u%s %s domain %u, callback %s, hvm_pirqs %d\n",
@@ -431,6 +470,10 @@ static int __init hybrid_init(void)
 		hybrid_callback_name(info.callback), info.hvm_pirqs);
 	return 0;
 
+err_driver:
+	platform_driver_unregister(&hybrid_pm_driver);
+err_group:
+	sysfs_remove_group(hybrid_kobj, &hybrid_attr_group);
 err_kobj:
 	kobject_put(hybrid_kobj);
 	return err;
@@ -441,6 +484,8 @@ static void __exit hybrid_exit(void)
 {
 	xen_resume_notifier_unregister(&hybrid_resume_nb);
 	cancel_work_sync(&hybrid_refresh_work);
+	platform_device_unregister(hybrid_pm_dev);
+	platform_driver_unregister(&hybrid_pm_driver);
 	sysfs_remove_group(hybrid_kobj, &hybrid_attr_group);
 	kobject_put(hybrid_kobj);
 }
