@@ -23,6 +23,16 @@
 #                          answered, and the
 #                          adoption's completions still match its
 #                          interrupts
+#   scen_irq_checkpoint NAME
+#                          xl save -c, a checkpoint: the guest suspends
+#                          and its suspend is cancelled once the image
+#                          is written.  Once with the NIC as it is and,
+#                          where it is on the assisted path, once more
+#                          moved onto event channels (assist=N): the
+#                          domain runs on, its NIC is on the same path
+#                          with the same pirqs as before (a cancelled
+#                          suspend takes no new pirq from Xen) and
+#                          answers 50 pings; then assisted again
 #   scen_irq_after NAME    after save/restore and migrations: the NIC is
 #                          adopted again and answers every ping
 #
@@ -211,6 +221,56 @@ scen_irq_affinity() {
 	is "$_rc ${_s:-none}" "0 $IRQ_PINGS $IRQ_PINGS" \
 		"irq: all $IRQ_PINGS echo requests sent across the affinity moves were answered (ping exit, sent, received)"
 	irq_completions "$_n" "irq: after the moves the completions counted still match the interrupts since adoption"
+}
+
+# irq_checkpoint NAME WHAT: one checkpoint of NAME, its NIC WHAT
+irq_checkpoint() {
+	_d=$(xl domid "$1")
+	if ! ask "$_d" 60 irq-pirqs; then
+		not_ok "irq: checkpoint, NIC $2: the guest reports its NIC's pirqs"
+		return 1
+	fi
+	_p0=$ANSWER
+	_t=$(now)
+	if timeout 300 xl save -c "$1" "/save/$1.ckpt" >"$RES/$1-ckpt.out" 2>&1; then
+		ok "irq: checkpoint, NIC $2: xl save -c ($(elapsed "$_t")s; $_p0)"
+	else
+		not_ok "irq: checkpoint, NIC $2: xl save -c"
+		diag "$(tail -n 10 "$RES/$1-ckpt.out")"
+		xen_hints
+		rm -f "/save/$1.ckpt"
+		return 1
+	fi
+	rm -f "/save/$1.ckpt"
+	# hybrid-migrate tells of a cancelled suspend as of any resume
+	RESUMES=$(( ${RESUMES:-0} + 1 ))
+	is "$(xl domid "$1" 2>/dev/null)" "$_d" "irq: checkpoint, NIC $2: the domain runs on as domain $_d"
+	alive "$1" "irq: checkpoint, NIC $2: after the cancelled suspend" || return 1
+	ask "$_d" 60 irq-pirqs
+	is "$ANSWER" "$_p0" "irq: checkpoint, NIC $2: the NIC is on the same path with the same pirqs"
+	ping -q -c 50 -i 0.02 -W 10 "$GUEST_IP" >"$RES/irq-ping-ckpt.out" 2>&1
+	_rc=$?
+	_s=$(irq_pings "$RES/irq-ping-ckpt.out")
+	irq_judged "$1" "after the checkpoint: ping exit $_rc, sent and received ${_s:-none}" || return 0
+	is "$_rc $_s" "0 50 50" "irq: checkpoint, NIC $2: it answers 50 pings of 50"
+}
+
+scen_irq_checkpoint() {
+	_n=$1
+	irq_checkpoint "$_n" "as it is" || return
+	irq_state "$_n"
+	[ "$(irq_kv delivery "$IRQSTATE")" = assist ] || return 0
+	ask "$(xl domid "$_n")" 60 irq-assist N
+	is "$ANSWER" ok "irq: checkpoint: assist=N gives the assisted NIC back and adopts it again"
+	irq_state "$_n"
+	case $(irq_kv delivery "$IRQSTATE") in
+	evtchn) irq_checkpoint "$_n" "moved onto event channels" ;;
+	*) diag "irq: checkpoint: with assist=N the NIC is $(irq_kv delivery "$IRQSTATE"), not moved (no HVM pirqs)" ;;
+	esac
+	ask "$(xl domid "$_n")" 60 irq-assist Y
+	is "$ANSWER" ok "irq: checkpoint: assist=Y"
+	irq_state "$_n"
+	is "$(irq_kv delivery "$IRQSTATE")" assist "irq: checkpoint: the NIC is assisted again"
 }
 
 scen_irq_after() {

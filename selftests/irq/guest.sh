@@ -496,6 +496,10 @@ irq_native_tests() {
 #   irq-maskbench I N  mask+unmask vector I N times (hybrid-irq's
 #                      maskbench); answers "I N NS" or "error ..."
 #   irq-state          the NIC's adoption, as irq_sum gives it
+#   irq-pirqs          "delivery=D pirqs=LIST": the NIC's delivery and
+#                      the pirqs of its vectors, sorted (empty on the
+#                      LAPIC)
+#   irq-assist Y|N     set the assist parameter ("ok" or "error ...")
 #   irq-adopt nic|none set the adopt parameter to the NIC or to nothing
 #   irq-rmmod          unload hybrid-irq
 #   irq-load nic|none  load it, with adopt=NIC or without
@@ -524,6 +528,20 @@ irq_agent() {
 		;;
 	irq-state)
 		irq_sum "$(irq_nic)"
+		;;
+	irq-pirqs)
+		_nic=$(irq_nic)
+		_del=$(awk -v d="$_nic" '$1 == d { print $5 }' "$IRQDIR/devices" 2>/dev/null)
+		_p=$(awk -v d="$_nic" '$2 == d && $7 ~ /^[0-9]+$/ { print $7 }' "$IRQDIR/irqs" 2>/dev/null |
+			sort -n | tr '\n' ',')
+		echo "delivery=${_del:-unknown} pirqs=${_p%,}"
+		;;
+	irq-assist)
+		if echo "$2" >"$IRQPAR/assist" 2>/tmp/irq-assist.err; then
+			echo ok
+		else
+			echo "error $(cat /tmp/irq-assist.err)"
+		fi
 		;;
 	irq-adopt)
 		_a=; [ "$2" = nic ] && _a=$(irq_nic)

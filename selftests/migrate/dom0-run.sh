@@ -19,5 +19,6 @@ trap '[ -z "$IRQ_STREAM" ] || { kill "$IRQ_STREAM"; kill -CONT "$IRQ_STREAM"; } 
 want migrate || MIGRATIONS=0
 scen_irq_traffic "$GUEST"
 scen_irq_affinity "$GUEST"
+! want saverestore || scen_irq_checkpoint "$GUEST"
 scen_notify "$GUEST"
 scen_irq_after "$GUEST"
