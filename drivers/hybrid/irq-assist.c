@@ -34,8 +34,10 @@
 
 #include <linux/atomic.h>
 #include <linux/cpu.h>
+#include <linux/cpumask.h>
 #include <linux/cpuhotplug.h>
 #include <linux/gfp.h>
+#include <linux/irq.h>
 #include <linux/irq_work.h>
 #include <linux/kernel.h>
 #include <linux/percpu.h>
@@ -49,6 +51,7 @@
 #include <xen/hybrid.h>
 
 #include "compat/compat.h"
+#include "hybrid-irq.h"
 #include "irq-assist.h"
 
 /* Hyper-V's Top Level Functional Specification, as Xen implements it. */
@@ -289,4 +292,41 @@ void hirq_assist_show(struct seq_file *m)
 		seq_printf(m, "%u %d %d %d %u\n", cpu, cpu_online(cpu),
 			   ac->registered, ac->failed, ac->redone);
 	}
+}
+
+/*
+ * The assisted EOI (irq-assist.c): an adopted LAPIC vector's irq_ack
+ * leaves the EOI to Xen when Xen set this vCPU's assist bit for it.  The
+ * original irq_ack (the vector domain's, through the MSI chip) also
+ * finishes the kernel's affinity changes: a move pending until the next
+ * interrupt, and the old vector's release once one came on the new
+ * target.  It runs in full while a change is under way, and the assist
+ * only after the first interrupt on the new target.
+ */
+void hirq_as_ack(struct irq_data *d)
+{
+	struct hirq_adopt *a = hirq_ad(d);
+	const struct cpumask *eff;
+
+	atomic64_inc(&a->eois);
+	if (!READ_ONCE(a->settling) && !irqd_is_setaffinity_pending(d) &&
+	    hirq_assist_take()) {
+		atomic64_inc(&a->elided);
+		return;
+	}
+	if (READ_ONCE(a->settling)) {
+		eff = irq_data_get_effective_affinity_mask(d);
+		if (cpumask_test_cpu(smp_processor_id(), eff))
+			WRITE_ONCE(a->settling, false);
+	}
+	a->orig->irq_ack(d);
+}
+
+int hirq_as_set_affinity(struct irq_data *d, const struct cpumask *dest,
+			 bool force)
+{
+	struct hirq_adopt *a = hirq_ad(d);
+
+	WRITE_ONCE(a->settling, true);
+	return a->orig->irq_set_affinity(d, dest, force);
 }
