@@ -167,21 +167,6 @@ enum hybrid_irq_path hybrid_irq_policy(const struct hybrid_irq_facts *f)
 	return HYBRID_PATH_LEAVE;
 }
 
-const char *hybrid_irq_path_name(enum hybrid_irq_path path)
-{
-	switch (path) {
-	case HYBRID_PATH_LEAVE:
-		return "lapic";
-	case HYBRID_PATH_PIRQ:
-		return "pirq";
-	case HYBRID_PATH_ASSIST:
-		return "assist";
-	case HYBRID_PATH_EVTCHN:
-		return "evtchn";
-	}
-	return "unknown";
-}
-
 /**
  * hybrid_dev_list_valid - is @list a device list hybrid-irq accepts?
  * @list: the parameter's text; an empty list is valid

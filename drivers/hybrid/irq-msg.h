@@ -62,7 +62,6 @@ struct hybrid_irq_facts {
 };
 
 enum hybrid_irq_path hybrid_irq_policy(const struct hybrid_irq_facts *f);
-const char *hybrid_irq_path_name(enum hybrid_irq_path path);
 
 bool hybrid_dev_list_valid(const char *list, bool all_ok);
 bool hybrid_dev_list_has(const char *list, const char *name, bool all_ok);

@@ -237,13 +237,4 @@ TEST(policy_rows)
 	EXPECT_EQ(HYBRID_PATH_PIRQ, hybrid_irq_policy(&xen417_boot));
 }
 
-TEST(path_names)
-{
-	EXPECT_STREQ("lapic", hybrid_irq_path_name(HYBRID_PATH_LEAVE));
-	EXPECT_STREQ("pirq", hybrid_irq_path_name(HYBRID_PATH_PIRQ));
-	EXPECT_STREQ("assist", hybrid_irq_path_name(HYBRID_PATH_ASSIST));
-	EXPECT_STREQ("evtchn", hybrid_irq_path_name(HYBRID_PATH_EVTCHN));
-	EXPECT_STREQ("unknown", hybrid_irq_path_name((enum hybrid_irq_path)9));
-}
-
 TEST_HARNESS_MAIN
