@@ -98,6 +98,7 @@ part_tools() {
 	tap 0 "tools: library, command, static command, example, bench build with -Wall -Wextra -Werror"
 	run_ksft tools "$b/hm_lib_test"
 	"$top/tools/tests/cli-test.sh" "$b"
+	"$top/tools/tests/notify-test.sh"
 }
 
 part_checkpatch() {
