@@ -30,9 +30,9 @@
 #                          where it is on the assisted path, once more
 #                          moved onto event channels (assist=N): the
 #                          domain runs on, its NIC is on the same path
-#                          with the same pirqs as before (a cancelled
-#                          suspend takes no new pirq from Xen) and
-#                          answers 50 pings; then assisted again
+#                          (moved: with the same pirqs as before, a
+#                          cancelled suspend takes no new pirq from Xen)
+#                          and answers 50 pings; then assisted again
 #   scen_irq_after NAME    after save/restore and migrations: the NIC is
 #                          adopted again and answers every ping
 #
@@ -247,7 +247,14 @@ irq_checkpoint() {
 	is "$(xl domid "$1" 2>/dev/null)" "$_d" "irq: checkpoint, NIC $2: the domain runs on as domain $_d"
 	alive "$1" "irq: checkpoint, NIC $2: after the cancelled suspend" || return 1
 	ask "$_d" 60 irq-pirqs
-	is "$ANSWER" "$_p0" "irq: checkpoint, NIC $2: the NIC is on the same path with the same pirqs"
+	case $_p0 in
+	delivery=evtchn*)
+		# hybrid's own pirqs, from its pool
+		is "$ANSWER" "$_p0" "irq: checkpoint, NIC $2: the NIC is moved again, onto the same pirqs" ;;
+	*)
+		# Linux's own pirqs (e1000e's vectors are new after a thaw)
+		is "${ANSWER%% *}" "${_p0%% *}" "irq: checkpoint, NIC $2: the NIC is on the same path ($ANSWER)" ;;
+	esac
 	ping -q -c 50 -i 0.02 -W 10 "$GUEST_IP" >"$RES/irq-ping-ckpt.out" 2>&1
 	_rc=$?
 	_s=$(irq_pings "$RES/irq-ping-ckpt.out")
