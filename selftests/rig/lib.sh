@@ -253,14 +253,14 @@ prep_dom0_base() {
 	echo "$d/base.cpio.gz"
 }
 
-# prep_host_qemu -> prints the path of a qemu-system-x86_64 wrapper for the
-# emulator RIG_HOST_EMU names: "qemu72" is the host's own Debian 12 package
+# prep_host_qemu EMU -> prints the path of the qemu-system-x86_64 of the
+# emulator EMU names: "qemu72" is the host's own Debian 12 package
 # (deps.sh installs it); "qemu10" is Debian 13's, in a trixie root of its
 # own under the cache (its libraries are newer than Debian 12's), run with
 # that root's dynamic loader and firmware.
 prep_host_qemu() {
 	local d=$RIG_CACHE/hostqemu-trixie root got
-	case ${RIG_HOST_EMU:-qemu72} in
+	case $1 in
 	qemu72)
 		got=$(dpkg-query -W -f '${Version}' qemu-system-x86 2>/dev/null || true)
 		[ "$got" = "$RIG_HOST_QEMU" ] ||
@@ -268,7 +268,7 @@ prep_host_qemu() {
 		command -v qemu-system-x86_64
 		return ;;
 	qemu10) ;;
-	*) die "RIG_HOST_EMU=$RIG_HOST_EMU: qemu72 or qemu10" ;;
+	*) die "emulator $1: qemu72 or qemu10" ;;
 	esac
 	root=$d/root
 	if ! stamp_ok hostqemu-trixie "$RIG_HOST_QEMU10 v1"; then

@@ -58,8 +58,10 @@
 #   RIG_GUEST_XLCFG    lines appended to every guest's xl.cfg (';'-separated)
 #   RIG_QEMU_ACCEL     QEMU -accel for the Xen profiles (tcg,thread=multi)
 #   RIG_QEMU_CPU       QEMU -cpu for the Xen profiles
-#   RIG_HOST_EMU       the emulator: qemu72 (Debian 12's, default) or
-#                      qemu10 (Debian 13's, prepared under the cache)
+#   RIG_HOST_EMU       the emulator of every profile: qemu72 (Debian
+#                      12's) or qemu10 (Debian 13's, prepared under the
+#                      cache); default per profile, RIG_*_EMU in
+#                      versions.env
 
 set -eu
 . "$(cd "$(dirname "$0")" && pwd)/lib.sh"
@@ -102,8 +104,19 @@ RIG_MACHINE_RETRY_WITHIN=${RIG_MACHINE_RETRY_WITHIN:-900}
 RIG_VCPUS=${RIG_VCPUS:-1}
 RIG_SOAK=${RIG_SOAK:-10}
 RIG_QEMU_ACCEL=${RIG_QEMU_ACCEL:-tcg,thread=multi}
-RIG_HOST_EMU=${RIG_HOST_EMU:-qemu72}
-HOST_QEMU=$(prep_host_qemu)
+
+# profile_emu PROFILE: the emulator the profile runs under
+profile_emu() {
+	if [ -n "${RIG_HOST_EMU:-}" ]; then
+		echo "$RIG_HOST_EMU"
+		return
+	fi
+	case $1 in
+	xen417) echo "$RIG_XEN417_EMU" ;;
+	xen420) echo "$RIG_XEN420_EMU" ;;
+	*) echo "$RIG_NATIVE_EMU" ;;
+	esac
+}
 QEMU_CPU=${RIG_QEMU_CPU:-qemu64,+svm,+npt,+aes,+popcnt,+sse4.1,+sse4.2,+ssse3}
 
 # ---------------------------------------------------------------------------
@@ -122,7 +135,7 @@ default_guests() {
 	else
 		case $1 in
 		xen417) echo "g61:$k61:default g61nvcvir:$k61:default:novcb,vir" ;;
-		xen420) echo "g613:$k613:default g613pirq:$k613:1" ;;
+		xen420) echo "g613vir:$k613:default:vir g613pirq:$k613:1" ;;
 		esac
 	fi
 }
@@ -304,7 +317,7 @@ run_xen() {
 	mkdir -p "$d/artifacts"
 	parts=$d/parts.tap
 	: >"$parts"
-	echo "# $p: emulator $RIG_HOST_EMU, $("$HOST_QEMU" --version | head -n 1)" >>"$parts"
+	echo "# $p: emulator $EMU, $("$HOST_QEMU" --version | head -n 1)" >>"$parts"
 
 	xen=$(prep_xen "$p")
 	dkver=$(profile_dom0_kver "$p")
@@ -411,6 +424,8 @@ status=0
 for p in $PROFILES; do
 	log "=== profile $p ==="
 	t=$(date +%s)
+	EMU=$(profile_emu "$p")
+	HOST_QEMU=$(prep_host_qemu "$EMU")
 	case $p in
 	native) run_native ;;
 	*) run_xen "$p" ;;
