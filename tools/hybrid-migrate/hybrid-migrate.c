@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -49,7 +50,7 @@ static const char usage_main[] =
 	"  watch [--json] [--count N]   print events as they arrive, one a line\n"
 	"  wait [--timeout SEC] [--json]\n"
 	"                               block until the next COMPLETE\n"
-	"  hook [--prepare CMD] [--complete CMD] [--abort CMD]\n"
+	"  hook [--prepare CMD] [--complete CMD] [--abort CMD] [--command-timeout SEC]\n"
 	"                               run commands on events, acknowledge PREPAREs\n"
 	"\n"
 	"options:\n"
@@ -87,15 +88,22 @@ static const char usage_wait[] =
 
 static const char usage_hook[] =
 	"usage: " PROG " hook [--prepare CMD] [--complete CMD] [--abort CMD]\n"
+	"                     [--command-timeout SEC]\n"
 	"\n"
 	"Runs CMD with /bin/sh -c on each event of its kind, with the event in\n"
 	"HYBRID_MIGRATE_* environment variables.  With --prepare, the device is\n"
 	"opened for writing and each PREPARE is acknowledged once CMD exited 0;\n"
 	"if it fails, it is not acknowledged and the migration goes ahead when\n"
-	"the guest's timeout passes.  An empty CMD is the same as none.\n"
-	"  --prepare CMD    before a migration\n"
-	"  --complete CMD   after the domain resumed\n"
-	"  --abort CMD      when an announced migration was called off\n";
+	"the guest's timeout passes.  An empty CMD is the same as none.  A\n"
+	"command still running at its timeout is killed (its process group) and\n"
+	"counts as failed.  Events that come meanwhile wait in the device's\n"
+	"queue and are handled after it.\n"
+	"  --prepare CMD           before a migration\n"
+	"  --complete CMD          after the domain resumed\n"
+	"  --abort CMD             when an announced migration was called off\n"
+	"  --command-timeout SEC   longest a command may run (fractions allowed;\n"
+	"                          default: a PREPARE's until 1 s before the host's\n"
+	"                          deadline, at least 1 s; the others' 60 s)\n";
 
 struct ctx {
 	const char *device;	/* path, or NULL with fd */
@@ -691,31 +699,147 @@ static int cmd_wait(struct ctx *c, int argc, char **argv)
 
 /* ---- hook ---- */
 
+#define HOOK_MARGIN_MS		1000	/* a PREPARE command ends this early */
+#define HOOK_MIN_MS		1000
+#define HOOK_OTHER_MS		60000	/* ABORT and COMPLETE commands */
+#define HOOK_GRACE_MS		300	/* SIGTERM to SIGKILL */
+#define HOOK_TIMED_OUT		(-2)	/* run_command(): killed at its timeout */
+#define HOOK_STOPPED		(-3)	/* killed: the hook was told to stop */
+
 struct hook_opts {
 	const char *cmd[HYBRID_EV_LOST];	/* by HYBRID_EV_* - 1 */
+	long timeout_ms;			/* --command-timeout, or -1 */
 };
 
 static int hook_opt(void *arg, int opt, const char *val)
 {
 	struct hook_opts *o = arg;
+	double sec;
+	char *end;
 
+	if (opt == 't') {
+		errno = 0;
+		sec = strtod(val, &end);
+		if (errno || *end || end == val || !(sec > 0) || sec > 86400)
+			return usage_error(usage_hook,
+					   "--command-timeout takes seconds (above 0, at most 86400), not '%s'",
+					   val);
+		o->timeout_ms = (long)(sec * 1000 + 0.5);
+		if (!o->timeout_ms)
+			o->timeout_ms = 1;
+		return 0;
+	}
 	o->cmd[opt - 1] = *val ? val : NULL;
 	return 0;
 }
 
-/* Runs CMD with the event in the environment; returns its wait status. */
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* How long the command for @ev may run, in ms. */
+static long command_timeout(const struct hook_opts *o,
+			    const struct hybrid_migrate_event *ev)
+{
+	long long left;
+
+	if (o->timeout_ms > 0)
+		return o->timeout_ms;
+	if (ev->type != HYBRID_EV_PREPARE)
+		return HOOK_OTHER_MS;
+	/* the host's deadline is on this guest's monotonic clock */
+	if (ev->prepare.deadline_ns)
+		left = (long long)(ev->prepare.deadline_ns / 1000000) - mono_ms();
+	else
+		left = ev->prepare.timeout_ms;
+	left -= HOOK_MARGIN_MS;
+	return left < HOOK_MIN_MS ? HOOK_MIN_MS : left > LONG_MAX ? LONG_MAX : (long)left;
+}
+
+/*
+ * Waits for @pid for at most @ms (-1: for ever) while taking SIGCHLD and
+ * the termination signals (all blocked here); returns its wait status, 0
+ * with *@sig set if a termination signal came, or -1 at the timeout.
+ */
+static int wait_child(pid_t pid, long ms, int *sig)
+{
+	long long end = ms < 0 ? 0 : mono_ms() + ms;
+	struct timespec ts, *tsp;
+	sigset_t set;
+	int status, r;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	for (;;) {
+		r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			return status;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		tsp = NULL;
+		if (ms >= 0) {
+			long long left = end - mono_ms();
+
+			if (left <= 0)
+				return -1;
+			ts.tv_sec = left / 1000;
+			ts.tv_nsec = (left % 1000) * 1000000L;
+			tsp = &ts;
+		}
+		r = sigtimedwait(&set, NULL, tsp);
+		if (r == SIGTERM || r == SIGINT || r == SIGHUP) {
+			*sig = r;
+			return 0;
+		}
+	}
+}
+
+/* Ends @pid's process group: SIGTERM, then SIGKILL after a grace. */
+static void kill_child(pid_t pid)
+{
+	int sig = 0, status;
+
+	kill(-pid, SIGTERM);
+	if (wait_child(pid, HOOK_GRACE_MS, &sig) < 0 || sig) {
+		kill(-pid, SIGKILL);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (sig)
+		__atomic_store_n(&stop, sig, __ATOMIC_RELAXED);
+}
+
+/*
+ * Runs CMD with the event in the environment, in a process group of its
+ * own, for at most @ms; returns its wait status, HOOK_TIMED_OUT, or
+ * HOOK_STOPPED when a termination signal came meanwhile.
+ */
 static int run_command(struct ctx *c, struct hm_handle *h, const char *cmd,
-		       const struct hybrid_migrate_event *ev)
+		       const struct hybrid_migrate_event *ev, long ms)
 {
 	struct emit e = { .fmt = FMT_ENV };
-	int status;
+	sigset_t chld, old;
+	int status, sig = 0;
 	pid_t pid;
 
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &old);
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		return -1;
+	}
 	if (!pid) {
+		setpgid(0, 0);
 		sigprocmask(SIG_SETMASK, &c->waitmask, NULL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
@@ -724,15 +848,27 @@ static int run_command(struct ctx *c, struct hm_handle *h, const char *cmd,
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
+	setpgid(pid, pid);	/* as the child does: whichever runs first */
+	status = wait_child(pid, ms, &sig);
+	if (sig) {
+		kill_child(pid);
+		__atomic_store_n(&stop, sig, __ATOMIC_RELAXED);
+		status = HOOK_STOPPED;
+	} else if (status == -1) {
+		kill_child(pid);
+		status = HOOK_TIMED_OUT;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	return status;
 }
 
-static void describe_status(int status, char *buf, size_t len)
+static void describe_status(int status, long ms, char *buf, size_t len)
 {
-	if (status < 0)
+	if (status == HOOK_TIMED_OUT)
+		snprintf(buf, len, "ran out of its %ld ms and was killed", ms);
+	else if (status == HOOK_STOPPED)
+		snprintf(buf, len, "was killed: the hook was told to stop");
+	else if (status < 0)
 		snprintf(buf, len, "could not be run: %s", strerror(errno));
 	else if (WIFEXITED(status))
 		snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
@@ -746,6 +882,7 @@ static void hook_event(struct ctx *c, struct hm_handle *h, struct hook_opts *o,
 	const char *cmd = NULL;
 	char why[96];
 	int status, err;
+	long ms;
 
 	if (ev->type == HYBRID_EV_LOST) {
 		fprintf(stderr, PROG ": lost %llu older events (queue overflow)\n",
@@ -756,7 +893,8 @@ static void hook_event(struct ctx *c, struct hm_handle *h, struct hook_opts *o,
 		cmd = o->cmd[ev->type - 1];
 	if (!cmd)
 		return;
-	status = run_command(c, h, cmd, ev);
+	ms = command_timeout(o, ev);
+	status = run_command(c, h, cmd, ev, ms);
 	if (status == 0) {
 		if (ev->type != HYBRID_EV_PREPARE ||
 		    !(ev->flags & HYBRID_EVF_ACK_REQUIRED))
@@ -771,7 +909,7 @@ static void hook_event(struct ctx *c, struct hm_handle *h, struct hook_opts *o,
 				(unsigned long long)ev->seq, hm_strerror(err));
 		return;
 	}
-	describe_status(status, why, sizeof(why));
+	describe_status(status, ms, why, sizeof(why));
 	fprintf(stderr, PROG ": %s command for seq %llu %s%s\n",
 		hm_event_name(ev->type), (unsigned long long)ev->seq, why,
 		ev->type == HYBRID_EV_PREPARE ?
@@ -784,11 +922,12 @@ static int cmd_hook(struct ctx *c, int argc, char **argv)
 		{ "prepare", required_argument, NULL, HYBRID_EV_PREPARE },
 		{ "abort", required_argument, NULL, HYBRID_EV_ABORT },
 		{ "complete", required_argument, NULL, HYBRID_EV_COMPLETE },
+		{ "command-timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
 	struct hybrid_migrate_event ev;
-	struct hook_opts o = { };
+	struct hook_opts o = { .timeout_ms = -1 };
 	struct hm_handle *h;
 	int r, forever = -1;
 

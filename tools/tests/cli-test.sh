@@ -246,6 +246,48 @@ run "$feed" prepare,seq=5,flags=1 -- "$hm" --fd 3 hook --prepare '' --complete t
 expect "hook: without a prepare command nothing is acknowledged" \
 	eval '[ "$(cat "$tmp/out")" = "EXIT 0" ]'
 
+# A command that outlives its timeout: killed with its process group
+# (the sleep it started included), not acknowledged; the COMPLETE that
+# came meanwhile waited in the queue and is handled after it.
+gone() { # PIDFILE: the process is dead (gone, or a zombie not yet reaped)
+	local p
+	p=$(cat "$1") || return 1
+	[ ! -e "/proc/$p" ] || [ "$(sed 's/.*) \(.\).*/\1/' "/proc/$p/stat" 2>/dev/null)" = Z ]
+}
+slow='sh -c "echo \$\$ >$SLEEPER; exec sleep 60" & wait'
+SLEEPER=$tmp/sleeper run "$feed" prepare,seq=5,flags=1,deadline=1 complete,seq=6 -- \
+	"$hm" --fd 3 hook --prepare "$slow" --complete "$dump"
+expect "hook: a PREPARE command past the host's deadline is killed at its 1 s floor, with what it started, and not acknowledged" \
+	eval '[ "$(cat "$tmp/out")" = "EXIT 0" ] && gone "$tmp/sleeper" &&
+	      grep -q "PREPARE command for seq 5 ran out of its 1000 ms and was killed; not acknowledged" "$tmp/err"'
+expect "hook: the COMPLETE that came meanwhile is handled after it" envhas "$DUMP.COMPLETE.6" TYPE=COMPLETE SEQ=6
+rm -f "$tmp/sleeper"
+SLEEPER=$tmp/sleeper run "$feed" complete,seq=7 -- \
+	"$hm" --fd 3 hook --command-timeout 0.3 --complete "$slow"
+expect "hook --command-timeout 0.3: a COMPLETE command is killed after 300 ms" \
+	eval '[ "$(cat "$tmp/out")" = "EXIT 0" ] && gone "$tmp/sleeper" &&
+	      grep -q "COMPLETE command for seq 7 ran out of its 300 ms and was killed" "$tmp/err"'
+for t in 0 -1 x 86401; do
+	run "$hm" --fd 3 hook --command-timeout "$t" --complete true
+	expect "hook --command-timeout $t is refused, exit 64" \
+		eval '[ $rc -eq 64 ] && grep -q "command-timeout takes seconds" "$tmp/err"'
+done
+
+# SIGTERM while a command runs stops the hook and the command at once.
+rm -f "$tmp/sleeper" "$tmp/fifo"
+mkfifo "$tmp/fifo"
+started='sh -c "echo \$\$ >$SLEEPER; echo started >$FIFO; exec sleep 60" & wait'
+SLEEPER=$tmp/sleeper FIFO=$tmp/fifo "$feed" --hold --pid "$tmp/pid" prepare,seq=5,flags=1,timeout=60000 -- \
+	"$hm" --fd 3 hook --prepare "$started" >"$tmp/out" 2>"$tmp/err" &
+feeder=$!
+read -r line <"$tmp/fifo"
+kill -TERM "$(cat "$tmp/pid")"
+wait $feeder
+rc=$?
+expect "hook: SIGTERM while its PREPARE command runs: the command killed, exit 0, no ack" \
+	eval '[ "$line" = started ] && [ "$(cat "$tmp/out")" = "EXIT 0" ] && gone "$tmp/sleeper" &&
+	      grep -q "was killed: the hook was told to stop" "$tmp/err"'
+
 # hook is an acknowledger (the device open for writing) only with --prepare
 "$feed" --write complete,seq=1 >"$tmp/one"
 flags='for f in /proc/$PPID/fd/*; do
