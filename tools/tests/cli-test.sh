@@ -363,6 +363,19 @@ grep -q "^ExecStart=/usr/bin/hybrid-migrate hook " \
 [ $ok -eq 0 ] || show
 tap $ok "make install DESTDIR PREFIX=/usr: every file, .pc and unit for that prefix"
 
+# /usr/local: udev and systemd read its lib/ too; /opt: they do not
+for p in /usr/local /opt/hybrid; do
+	case $p in
+	/usr/local) want="usr/local/lib/udev/rules.d usr/local/lib/systemd/system" ;;
+	*) want="etc/udev/rules.d etc/systemd/system" ;;
+	esac
+	rules=${want% *} unit=${want#* }
+	run make -C "$top/tools" O="$b" DESTDIR="$tmp/p" PREFIX="$p" install-data
+	expect "make install-data PREFIX=$p: the rule in /$rules, the unit in /$unit" \
+		eval '[ $rc -eq 0 ] && [ -f "$tmp/p/$rules/70-hybrid-migrate.rules" ] && [ -f "$tmp/p/$unit/hybrid-migrate-hook.service" ]'
+	rm -rf "$tmp/p"
+done
+
 cat >"$tmp/app.c" <<'EOF'
 #include <hybrid-migrate.h>
 #include <stdio.h>
