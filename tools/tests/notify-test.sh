@@ -229,14 +229,19 @@ expect "--abort: the guest answers aborted" eval '[ $rc -eq 0 ] && [ "$(req)" = 
 
 # ---- signals ----
 
-# Job control on: a background command of a shell without it ignores
-# SIGINT, which a shell cannot trap then.
-set -m
+# The tool starts with the three signals at their defaults: a background
+# command of a shell without job control ignores SIGINT, nohup (or a CI
+# runner) makes SIGHUP ignored, and a shell cannot trap a signal ignored
+# when it started.
+dfl='import os, signal, sys
+for s in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+    signal.signal(s, signal.SIG_DFL)
+os.execvp(sys.argv[1], sys.argv[1:])'
 for sig in TERM INT HUP; do
 	setup silent here
 	mkfifo "$tmp/events"
 	exec 3<>"$tmp/events"	# open both ways: no writer blocks
-	EVENTS=$tmp/events "$notify" --json -t 60 g "xl migrate-receive" -s "" \
+	EVENTS=$tmp/events python3 -c "$dfl" "$notify" --json -t 60 g "xl migrate-receive" -s "" \
 		>"$tmp/out" 2>"$tmp/err" &
 	pid=$!
 	ev= ev2=
@@ -251,4 +256,3 @@ for sig in TERM INT HUP; do
 	expect "SIG$sig while waiting for the guest: abort sent, exit 1, no migration" \
 		eval '[ "$ev $ev2" = "prepare abort" ] && [ $rc -eq 1 ] && [ "$(json result)" = interrupted ] && [ "$(req)" = "abort $(json id)" ] && [ ! -f "$STUB/xl.args" ]'
 done
-set +m
