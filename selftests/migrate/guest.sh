@@ -102,6 +102,9 @@ migrate_tool_tests() {
 	like "$out" ".*domid[^0-9]*$gen.*" "migrate: tool: status shows the domid sysfs has ($gen)"
 	out=$(/rig/extra/hybrid-migrate status --json 2>&1)
 	like "$out" '\{.*"generation": *[0-9]+.*\}' "migrate: tool: status --json has the generation"
+	# sysfs's domid and the device's, each under a key of its own
+	is "$(echo "$out" | grep -o '"domid":"[0-9]*"' | wc -l) $(echo "$out" | grep -o '"device_domid":[0-9]*' | wc -l) $(echo "$out" | grep -o '"xen_version"' | wc -l)" \
+		"1 1 1" "migrate: tool: status --json has domid (a string, from sysfs), device_domid and xen_version once each"
 	out=$(/rig/extra/hybrid-migrate wait --timeout 1 2>&1)
 	is "$?" 2 "migrate: tool: wait --timeout 1 exits 2 with no migration"
 	# The library's cheap check on the device page, against a system call

@@ -129,7 +129,12 @@ static int usage_error(const char *usage, const char *fmt, const char *arg)
 /*
  * Output of fields: key=value text on one line (events), JSON, one
  * "key: value" a line (status), or environment variables (hook).
+ *
+ * JSON (docs/operations.md, "JSON output"): every object begins with
+ * "version", this format's; each key once; counters are numbers, and
+ * nanosecond times and migration ids, which can pass 2^53, strings.
  */
+#define JSON_VERSION	1
 enum fmt { FMT_TEXT, FMT_JSON, FMT_LINES, FMT_ENV };
 
 struct emit {
@@ -171,8 +176,9 @@ static void env_set(const char *key, const char *value)
 static void emit_key(struct emit *e, const char *key)
 {
 	if (e->fmt == FMT_JSON) {
-		fputs(e->fields ? ",\"" : "{\"", e->f);
-		fprintf(e->f, "%s\":", key);
+		if (!e->fields)
+			fprintf(e->f, "{\"version\":%d", JSON_VERSION);
+		fprintf(e->f, ",\"%s\":", key);
 	} else if (e->fmt == FMT_TEXT) {
 		fprintf(e->f, "%s%s=", e->fields ? " " : "", key);
 	} else {
@@ -206,6 +212,19 @@ static void emit_u64(struct emit *e, const char *key, unsigned long long v)
 	}
 	emit_key(e, key);
 	fputs(buf, e->f);
+}
+
+/* A 64-bit value JSON readers may round: a string in JSON. */
+static void emit_u64s(struct emit *e, const char *key, unsigned long long v)
+{
+	char buf[24];
+
+	if (e->fmt != FMT_JSON) {
+		emit_u64(e, key, v);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%llu", v);
+	emit_str(e, key, buf);
 }
 
 static void emit_bool(struct emit *e, const char *key, int v)
@@ -249,7 +268,7 @@ static void emit_time(struct emit *e, const char *key, __u64 ns)
 	struct tm tm;
 
 	if (e->fmt == FMT_JSON || e->fmt == FMT_ENV || !gmtime_r(&t, &tm)) {
-		emit_u64(e, key, ns);
+		emit_u64s(e, key, ns);
 		return;
 	}
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
@@ -301,8 +320,10 @@ static void emit_list_end(struct emit *e)
 /* Ends a record: a line, flushed at once. */
 static void emit_end(struct emit *e)
 {
-	if (e->fmt == FMT_JSON)
-		fputs(e->fields ? "}" : "{}", e->f);
+	if (e->fmt == FMT_JSON && !e->fields)
+		fprintf(e->f, "{\"version\":%d}", JSON_VERSION);
+	else if (e->fmt == FMT_JSON)
+		fputc('}', e->f);
 	if (e->fmt != FMT_ENV) {
 		fputc('\n', e->f);
 		fflush(e->f);
@@ -346,25 +367,25 @@ static void emit_event(struct emit *e, struct hm_handle *h,
 	emit_type(e, hm_event_name(ev->type));
 	emit_u64(e, "seq", ev->seq);
 	emit_u64(e, "generation", ev->generation);
-	emit_u64(e, "timestamp_ns", ev->timestamp_ns);
+	emit_u64s(e, "timestamp_ns", ev->timestamp_ns);
 	emit_time(e, "realtime_ns", ev->realtime_ns);
 	emit_u64(e, "flags", ev->flags);
 	switch (ev->type) {
 	case HYBRID_EV_PREPARE:
-		emit_u64(e, "migration_id", ev->prepare.migration_id);
-		emit_u64(e, "deadline_ns", ev->prepare.deadline_ns);
+		emit_u64s(e, "migration_id", ev->prepare.migration_id);
+		emit_u64s(e, "deadline_ns", ev->prepare.deadline_ns);
 		emit_u64(e, "timeout_ms", ev->prepare.timeout_ms);
 		emit_u64(e, "ackers", ev->prepare.ackers);
 		emit_bool(e, "ack_required", ev->flags & HYBRID_EVF_ACK_REQUIRED);
 		break;
 	case HYBRID_EV_ABORT:
-		emit_u64(e, "migration_id", ev->abort.migration_id);
+		emit_u64s(e, "migration_id", ev->abort.migration_id);
 		emit_str(e, "reason", hm_abort_reason_name(ev->abort.reason));
 		emit_u64(e, "reason_code", ev->abort.reason);
 		break;
 	case HYBRID_EV_COMPLETE:
-		emit_u64(e, "migration_id", ev->complete.migration_id);
-		emit_u64(e, "resume_ns", ev->complete.resume_ns);
+		emit_u64s(e, "migration_id", ev->complete.migration_id);
+		emit_u64s(e, "resume_ns", ev->complete.resume_ns);
 		emit_bool(e, "announced",
 			  ev->complete.flags & HYBRID_COMPLETE_ANNOUNCED);
 		emit_list_begin(e, "changes");
@@ -593,15 +614,16 @@ static int status_device(struct ctx *c, struct emit *e, struct hm_handle *h)
 	emit_str(e, "state", hm_state_name(info.state));
 	emit_u64(e, "generation", info.generation);
 	emit_u64(e, "last_seq", info.last_seq);
-	emit_u64(e, "migration_id", info.migration_id);
-	emit_u64(e, "deadline_ns", info.deadline_ns);
+	emit_u64s(e, "migration_id", info.migration_id);
+	emit_u64s(e, "deadline_ns", info.deadline_ns);
 	emit_u64(e, "ackers", info.ackers);
 	emit_u64(e, "acked", info.acked);
-	emit_u64(e, "domid", info.domid);
-	emit_xen_version(e, "xen_version", info.xen_version);
+	/* hybrid-migrate's own view; sysfs's domid and xen_version come first */
+	emit_u64(e, "device_domid", info.domid);
+	emit_xen_version(e, "device_xen_version", info.xen_version);
 	if (!hm_map_page(h, &page)) {
 		hm_page_read(page, &copy);
-		emit_u64(e, "resume_ns", copy.resume_ns);
+		emit_u64s(e, "resume_ns", copy.resume_ns);
 	}
 	if (!hm_get_cpu(h, &cpu)) {
 		emit_u64(e, "tsc_khz", cpu.current_features.tsc_khz);

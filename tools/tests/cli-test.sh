@@ -128,36 +128,57 @@ records=(
 )
 "$feed" --write "${records[@]}" >"$tmp/events"
 
+# strict_json FILE: every line one JSON object that a strict parser takes:
+# no duplicate key, "version" 1 first, no number a double cannot hold
+strict_json() {
+	python3 - "$1" <<-'PY'
+	import json, sys
+	def pairs(p):
+	    keys = [k for k, _ in p]
+	    if len(keys) != len(set(keys)):
+	        raise ValueError("duplicate key in %r" % keys)
+	    return dict(p)
+	def exact(t):
+	    if abs(int(t)) >= 2 ** 53:
+	        raise ValueError("%s does not fit a double" % t)
+	    return int(t)
+	bad = 0
+	for line in open(sys.argv[1]):
+	    try:
+	        o = json.loads(line, object_pairs_hook=pairs, parse_int=exact)
+	        assert isinstance(o, dict) and list(o)[0] == "version" and o["version"] == 1
+	    except Exception as e:
+	        print("not strict JSON (%s): %s" % (e, line.strip()), file=sys.stderr)
+	        bad = 1
+	sys.exit(bad)
+	PY
+}
+
 run "$hm" --device "$tmp/events" watch --json
 ok=0
 [ $rc -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 6 ] || ok=1
-while read -r line; do
-	echo "$line" | jq -e 'type == "object"' >/dev/null 2>&1 || {
-		echo "not JSON: $line" >&2
-		ok=1
-	}
-done <"$tmp/out"
+strict_json "$tmp/out" || ok=1
 [ $ok -eq 0 ] || show
-tap $ok "watch --json: one valid JSON object a line, every record, exit 0 at the end"
+tap $ok "watch --json: one strict JSON object a line (version 1 first, no key twice, no number past 2^53), every record, exit 0 at the end"
 
 jqcheck() { # LINE FILTER: jq -e on line LINE of the output
 	sed -n "${1}p" "$tmp/out" | jq -e "$2" >/dev/null 2>&1
 }
 expect "watch --json: PREPARE fields" jqcheck 1 \
-	'.type == "PREPARE" and .seq == 5 and .generation == 2 and .migration_id == 7 and
-	 .timeout_ms == 30000 and .ackers == 1 and .deadline_ns == 9000 and
-	 .ack_required == true and .flags == 1 and .timestamp_ns == 1000 and
-	 .realtime_ns == 1764107100000000000'
+	'.type == "PREPARE" and .seq == 5 and .generation == 2 and .migration_id == "7" and
+	 .timeout_ms == 30000 and .ackers == 1 and .deadline_ns == "9000" and
+	 .ack_required == true and .flags == 1 and .timestamp_ns == "1000" and
+	 .realtime_ns == "1764107100000000000"'
 expect "watch --json: ABORT by the host" jqcheck 2 \
-	'.type == "ABORT" and .seq == 6 and .migration_id == 7 and .reason == "host" and .reason_code == 1'
+	'.type == "ABORT" and .seq == 6 and .migration_id == "7" and .reason == "host" and .reason_code == 1'
 expect "watch --json: ABORT superseded" jqcheck 3 \
 	'.type == "ABORT" and .reason == "superseded" and .reason_code == 2'
 expect "watch --json: COMPLETE fields" jqcheck 4 \
-	'.type == "COMPLETE" and .seq == 8 and .generation == 3 and .migration_id == 9 and
+	'.type == "COMPLETE" and .seq == 8 and .generation == 3 and .migration_id == "9" and
 	 .changes == ["domain", "cpu"] and .changes_mask == 5 and .announced == true and
 	 .old_domid == 1 and .new_domid == 2 and .old_tsc_khz == 2000000 and
 	 .new_tsc_khz == 2100000 and .old_xen_version == "4.17" and
-	 .new_xen_version == "4.20" and .resume_ns == 5000'
+	 .new_xen_version == "4.20" and .resume_ns == "5000"'
 expect "watch --json: LOST" jqcheck 5 '.type == "LOST" and .seq == 0 and .count == 3'
 expect "watch --json: a type it does not know" jqcheck 6 \
 	'.type == "UNKNOWN" and .type_code == 9 and .seq == 10'
@@ -194,7 +215,7 @@ expect "watch: exits 0 on SIGTERM" eval '[ "${line%% *}" = PREPARE ] && [ "$rest
 "$feed" --write prepare,seq=1 abort,seq=2 complete,seq=3,gen=1,changes=1 prepare,seq=4 >"$tmp/wait"
 run "$hm" --device "$tmp/wait" wait --json
 expect "wait: the next COMPLETE, exit 0" \
-	eval '[ $rc -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 1 ] && jq -e ".type == \"COMPLETE\" and .seq == 3" "$tmp/out" >/dev/null'
+	eval '[ $rc -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 1 ] && strict_json "$tmp/out" && jq -e ".type == \"COMPLETE\" and .seq == 3" "$tmp/out" >/dev/null'
 
 run "$feed" --hold prepare,seq=1 -- "$hm" --fd 3 wait --timeout 0.2
 expect "wait --timeout: no COMPLETE in time, exit 2" \
@@ -313,11 +334,11 @@ expect "status: the binding from sysfs; no device there: exit 1" \
 	eval '[ $rc -eq 1 ] && grep -q "^mode: *hvm$" "$tmp/out" && grep -q "^xen_version: *4.17.7$" "$tmp/out" &&
 	      grep -q "^bound: *yes$" "$tmp/out" && grep -q "Not a hybrid-migrate device" "$tmp/err"'
 HYBRID_MIGRATE_SYSFS=$tmp/sys run "$hm" --device "$tmp/events" status --json
-expect "status --json: valid JSON, strings escaped" \
-	eval 'jq -e ".mode == \"hvm\" and .domid == \"2\" and .hvm_cpuid == \"0x0000005c \\\"q\\\" \\\\ x\" and .bound == true" "$tmp/out" >/dev/null'
+expect "status --json: strict JSON, strings escaped" \
+	eval 'strict_json "$tmp/out" && jq -e ".mode == \"hvm\" and .domid == \"2\" and .hvm_cpuid == \"0x0000005c \\\"q\\\" \\\\ x\" and .bound == true" "$tmp/out" >/dev/null'
 HYBRID_MIGRATE_SYSFS=$tmp/nosys run "$hm" --device "$tmp/none" status --json
 expect "status: not bound, no device: says so, exit 3" \
-	eval '[ $rc -eq 3 ] && jq -e ".bound == false and .open == false" "$tmp/out" >/dev/null'
+	eval '[ $rc -eq 3 ] && strict_json "$tmp/out" && jq -e ".bound == false and .open == false" "$tmp/out" >/dev/null'
 
 # ---- man pages, exports, static build ----
 
