@@ -12,6 +12,7 @@
 #   make tools-static         hybrid-migrate-static, for busybox guests
 #   make install-tools        library, headers, .pc, tool, man pages, udev
 #                             rule, systemd unit (DESTDIR, PREFIX=/usr/local)
+#   make uninstall-tools      remove them (the same DESTDIR and PREFIX)
 #   make dkms-install         register, build and install with DKMS
 #   make deps                 install what the checks need (Debian 12, root)
 #   make check                every test; ends with "N passed, N failed"
@@ -41,7 +42,7 @@ endif
 
 .PHONY: all modules clean install install-modules dkms-install dkms-remove \
 	deps check unit checkpatch matrix dkms-check rig demo tools tools-static \
-	install-tools clean-tools tools-check bench-irq
+	install-tools uninstall-tools clean-tools tools-check bench-irq
 
 all: modules
 
@@ -69,6 +70,9 @@ tools-static:
 
 install-tools:
 	$(MAKE) -C $(TOP)/tools install
+
+uninstall-tools:
+	$(MAKE) -C $(TOP)/tools uninstall
 
 clean-tools:
 	$(MAKE) -C $(TOP)/tools clean

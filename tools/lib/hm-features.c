@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * CPU feature names for the CPUID leaves /dev/hybrid-migrate carries.
  *

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * libhybridmigrate: handles, events, acks, ioctls and the mapped page of
  * /dev/hybrid-migrate.  See hybrid-migrate.h and libhybridmigrate(3).

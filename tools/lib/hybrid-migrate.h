@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libhybridmigrate: a small C library over /dev/hybrid-migrate, the
  * live-migration notices of hybrid-migrate.ko in a Xen HVM guest.

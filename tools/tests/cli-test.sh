@@ -357,6 +357,20 @@ nm -D --defined-only "$b/libhybridmigrate.so" | awk '$2 != "A" { print $3 }' >"$
 expect "libhybridmigrate.so: exports hm_* only, with a version and soname" \
 	eval '[ -s "$tmp/syms" ] && ! grep -v "^hm_[a-z0-9_]*@@HYBRIDMIGRATE_1$" "$tmp/syms" >&2 &&
 	      grep -q "^hm_open@@" "$tmp/syms" && readelf -d "$b/libhybridmigrate.so" | grep -q "SONAME.*libhybridmigrate.so.1"'
+# a function added without a line in the version script would not be
+# exported: the script names each export, no pattern
+sed -n 's/^[[:space:]]*\(hm_[a-z0-9_]*\);$/\1/p' "$top/tools/lib/libhybridmigrate.map" | sort >"$tmp/mapped"
+sed 's/@.*//' "$tmp/syms" | sort >"$tmp/exported"
+expect "libhybridmigrate.map: names every export, and nothing else, with no wildcard" \
+	eval 'diff "$tmp/mapped" "$tmp/exported" >&2 && ! grep -q "hm_\*" "$top/tools/lib/libhybridmigrate.map"'
+
+# the example of libhybridmigrate(3), as the page shows it, compiles
+sed -n '/^\.EX$/,/^\.EE$/p' "$top/tools/man/libhybridmigrate.3" | sed '1d;$d' |
+	sed -e 's/\\e/\\/g' -e 's/\\-/-/g' >"$tmp/example.c"
+run cc -Wall -Wextra -Werror -O2 -I"$top/tools/lib" -I"$top/include/uapi" -o "$tmp/example" \
+	"$tmp/example.c" "$b/libhybridmigrate.a"
+expect "libhybridmigrate(3): its example compiles with -Wall -Wextra -Werror" \
+	eval '[ $rc -eq 0 ] && grep -q "hm_gen_changed" "$tmp/example.c"'
 
 run "$b/hybrid-migrate-static" --version
 expect "hybrid-migrate-static: fully static, runs" \
@@ -371,9 +385,10 @@ ok=0
 [ $rc -eq 0 ] || ok=1
 for f in usr/bin/hybrid-migrate usr/lib/libhybridmigrate.a usr/lib/libhybridmigrate.so.1.0.0 \
 	 usr/lib/libhybridmigrate.so.1 usr/lib/libhybridmigrate.so usr/lib/pkgconfig/libhybridmigrate.pc \
-	 usr/include/hybrid-migrate.h usr/include/linux/hybrid_migrate.h \
+	 usr/include/hybrid-migrate/hybrid-migrate.h usr/include/hybrid-migrate/linux/hybrid_migrate.h \
 	 usr/share/man/man1/hybrid-migrate.1 usr/share/man/man3/libhybridmigrate.3 \
-	 usr/share/man/man3/hm_open.3 usr/share/man/man4/hybrid-migrate.4 \
+	 usr/share/man/man3/hm_open.3 usr/share/man/man3/hm_gen_changed.3 \
+	 usr/share/man/man3/hm_page_generation.3 usr/share/man/man4/hybrid-migrate.4 \
 	 usr/lib/udev/rules.d/70-hybrid-migrate.rules \
 	 usr/lib/systemd/system/hybrid-migrate-hook.service; do
 	[ -e "$d/$f" ] || { echo "not installed: $f" >&2; ok=1; }
@@ -381,8 +396,9 @@ done
 grep -qx "prefix=/usr" "$d/usr/lib/pkgconfig/libhybridmigrate.pc" || ok=1
 grep -q "^ExecStart=/usr/bin/hybrid-migrate hook " \
 	"$d/usr/lib/systemd/system/hybrid-migrate-hook.service" || ok=1
+[ ! -e "$d/usr/include/linux" ] || { echo "installed into usr/include/linux" >&2; ok=1; }
 [ $ok -eq 0 ] || show
-tap $ok "make install DESTDIR PREFIX=/usr: every file, .pc and unit for that prefix"
+tap $ok "make install DESTDIR PREFIX=/usr: every file, .pc and unit for that prefix, nothing in include/linux"
 
 # /usr/local: udev and systemd read its lib/ too; /opt: they do not
 for p in /usr/local /opt/hybrid; do
@@ -414,6 +430,10 @@ PKG_CONFIG_PATH=$d/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$d \
 		   LD_LIBRARY_PATH='$d/usr/lib' '$tmp/app' && readelf -d '$tmp/app'"
 expect "an application builds with pkg-config against the installed library" \
 	eval '[ $rc -eq 0 ] && grep -qx "1.0.0 -2" "$tmp/out" && grep -q "NEEDED.*libhybridmigrate.so.1" "$tmp/out"'
+
+run make -C "$top/tools" O="$b" DESTDIR="$d" PREFIX=/usr uninstall
+expect "make uninstall DESTDIR PREFIX=/usr: not a file or link left of the install" \
+	eval '[ $rc -eq 0 ] && [ -z "$(find "$d" -type f -o -type l | tee /dev/stderr)" ]'
 
 if command -v systemd-analyze >/dev/null; then
 	run make -C "$top/tools" O="$b" DESTDIR="$tmp/unit" PREFIX=/usr BINDIR="$b" install-data
