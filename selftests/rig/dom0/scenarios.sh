@@ -20,7 +20,7 @@
 # Waits are polls of a condition with a bounded timeout, never fixed
 # sleeps.
 
-GUEST_BOOT_TIMEOUT=${GUEST_BOOT_TIMEOUT:-540}
+GUEST_BOOT_TIMEOUT=${GUEST_BOOT_TIMEOUT:-900}
 # a boot whose console stays silent this long is hung (boots print all along)
 GUEST_QUIET_TIMEOUT=${GUEST_QUIET_TIMEOUT:-240}
 GUEST_IP=169.254.0.2
