@@ -135,7 +135,7 @@ default_guests() {
 	else
 		case $1 in
 		xen417) echo "g61:$k61:default g61nvcvir:$k61:default:novcb,vir" ;;
-		xen420) echo "g613vir:$k613:default:vir g613pirq:$k613:1" ;;
+		xen420) echo "g613:$k613:default g613pirq:$k613:1" ;;
 		esac
 	fi
 }
