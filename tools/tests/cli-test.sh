@@ -128,31 +128,10 @@ records=(
 )
 "$feed" --write "${records[@]}" >"$tmp/events"
 
-# strict_json FILE: every line one JSON object that a strict parser takes:
-# no duplicate key, "version" 1 first, no number a double cannot hold
-strict_json() {
-	python3 - "$1" <<-'PY'
-	import json, sys
-	def pairs(p):
-	    keys = [k for k, _ in p]
-	    if len(keys) != len(set(keys)):
-	        raise ValueError("duplicate key in %r" % keys)
-	    return dict(p)
-	def exact(t):
-	    if abs(int(t)) >= 2 ** 53:
-	        raise ValueError("%s does not fit a double" % t)
-	    return int(t)
-	bad = 0
-	for line in open(sys.argv[1]):
-	    try:
-	        o = json.loads(line, object_pairs_hook=pairs, parse_int=exact)
-	        assert isinstance(o, dict) and list(o)[0] == "version" and o["version"] == 1
-	    except Exception as e:
-	        print("not strict JSON (%s): %s" % (e, line.strip()), file=sys.stderr)
-	        bad = 1
-	sys.exit(bad)
-	PY
-}
+# strict_json FILE: every line one JSON object that a strict reader takes
+# (tools/tests/json-strict.py: no duplicate key, "version" 1 first, no
+# number a double cannot hold)
+strict_json() { python3 "$top/tools/tests/json-strict.py" "$1"; }
 
 run "$hm" --device "$tmp/events" watch --json
 ok=0

@@ -50,25 +50,11 @@ expect() { # DESCRIPTION CONDITION...
 	fi
 }
 
-# json KEY: KEY of the JSON line on stdout, read by a strict parser
-# (one line, an object, no duplicate keys); "BAD" if it is not that
+# json KEY: KEY of the JSON line on stdout, read by a strict reader (one
+# line, an object, no duplicate keys, "version" 1 first, "exit" an
+# integer: tools/tests/json-strict.py); "BAD" if it is not that
 json() {
-	python3 - "$1" "$tmp/out" <<-'EOF'
-	import json, sys
-	def pairs(p):
-	    keys = [k for k, _ in p]
-	    if len(keys) != len(set(keys)):
-	        raise ValueError("duplicate key")
-	    return dict(p)
-	try:
-	    lines = open(sys.argv[2]).read().splitlines()
-	    assert len(lines) == 1
-	    o = json.loads(lines[0], object_pairs_hook=pairs)
-	    assert o["version"] == 1 and isinstance(o["exit"], int)
-	    print(o[sys.argv[1]])
-	except Exception:
-	    print("BAD")
-	EOF
+	python3 "$top/tools/tests/json-strict.py" --int exit "$tmp/out" "$1" 2>/dev/null || echo BAD
 }
 
 # ---- the stubs ----
