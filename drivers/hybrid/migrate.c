@@ -17,10 +17,16 @@
  * acks, resumes, open and release.  Each file has a ring of records under
  * its own spinlock; readers take only that spinlock, so nothing that
  * produces events ever waits for a reader.
+ *
+ * Memory: each open file's ring is charged to the opener's memory cgroup,
+ * and a user without CAP_SYS_ADMIN may hold at most max_user_files open
+ * files of the device.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
@@ -62,17 +68,22 @@ static unsigned int max_ack_ms = 30000;
 module_param(max_ack_ms, uint, 0644);
 MODULE_PARM_DESC(max_ack_ms, "Longest wait for acks, whatever the host asks (ms)");
 
+static unsigned int max_user_files = 64;
+module_param(max_user_files, uint, 0644);
+MODULE_PARM_DESC(max_user_files, "Open files of the device one user may hold, CAP_SYS_ADMIN exempt (0: no bound)");
+
 /* One open file. */
 struct hm_file {
 	struct list_head node;		/* in hm.files, under hm.lock */
 	bool can_ack;			/* opened for writing */
+	kuid_t uid;			/* opener's, for max_user_files */
 	u64 must_ack_seq;		/* PREPARE this file must ack, or 0 */
 	u64 acked_seq;			/* PREPARE this file acked, or 0 */
 
 	spinlock_t ring_lock;		/* protects the fields below */
 	u64 head, tail;			/* records written and read, ever */
 	u64 lost;			/* records dropped since last read */
-	struct hybrid_migrate_event ring[];
+	struct hybrid_migrate_event *ring;	/* queue_len records */
 };
 
 static struct {
@@ -482,20 +493,56 @@ static void hm_resume_fn(struct work_struct *work)
 
 /* --- the device ----------------------------------------------------------- */
 
+static void hm_free_file(struct hm_file *f)
+{
+	kvfree(f->ring);
+	kfree(f);
+}
+
+/* Whether the opener may hold one more file; called with hm.lock held. */
+static bool hm_may_open(kuid_t uid)
+{
+	unsigned int max = READ_ONCE(max_user_files), n = 0;
+	struct hm_file *f;
+
+	lockdep_assert_held(&hm.lock);
+	if (!max || capable(CAP_SYS_ADMIN))
+		return true;
+	list_for_each_entry(f, &hm.files, node)
+		if (uid_eq(f->uid, uid) && ++n >= max)
+			return false;
+	return true;
+}
+
 static int hm_open(struct inode *inode, struct file *file)
 {
 	struct hm_file *f;
+	int err = 0;
 
-	f = kvzalloc(struct_size(f, ring, queue_len), GFP_KERNEL);
+	/* Apart, so that the default ring is one 8 KiB object, not order 2. */
+	f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
 	if (!f)
 		return -ENOMEM;
+	f->ring = kvcalloc(queue_len, sizeof(*f->ring), GFP_KERNEL_ACCOUNT);
+	if (!f->ring) {
+		kfree(f);
+		return -ENOMEM;
+	}
 	spin_lock_init(&f->ring_lock);
 	f->can_ack = file->f_mode & FMODE_WRITE;
+	f->uid = current_euid();
 	file->private_data = f;
 
 	mutex_lock(&hm.lock);
-	list_add_tail(&f->node, &hm.files);
+	if (hm_may_open(f->uid))
+		list_add_tail(&f->node, &hm.files);
+	else
+		err = -EMFILE;
 	mutex_unlock(&hm.lock);
+	if (err) {
+		hm_free_file(f);
+		return err;
+	}
 	return stream_open(inode, file);
 }
 
@@ -509,7 +556,7 @@ static int hm_release(struct inode *inode, struct file *file)
 	if (f->must_ack_seq)
 		hm_count_ack(f);
 	mutex_unlock(&hm.lock);
-	kvfree(f);
+	hm_free_file(f);
 	return 0;
 }
 

@@ -18,6 +18,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,7 +29,8 @@
 #include "kselftest_harness.h"
 
 #define DEV		"/dev/hybrid-migrate"
-#define INJECT		"/sys/kernel/debug/hybrid-migrate/inject"
+#define DEBUGFS		"/sys/kernel/debug/hybrid-migrate/"
+#define INJECT		DEBUGFS "inject"
 #define PARAMS		"/sys/module/hybrid_migrate/parameters/"
 #define EV_SIZE		sizeof(struct hybrid_migrate_event)
 
@@ -102,6 +105,37 @@ static int param_set(const char *name, int val)
 		err = -errno;
 	close(fd);
 	return err;
+}
+
+/* Writes a number to a file (debugfs, cgroupfs); 0 or -errno. */
+static int put_num(const char *path, long long val)
+{
+	char buf[32];
+	int fd, n, err = 0;
+
+	n = snprintf(buf, sizeof(buf), "%lld", val);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, n) != n)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* Reads a number from a file; -1 if it cannot. */
+static long long get_num(const char *path)
+{
+	char buf[32] = "";
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	if (read(fd, buf, sizeof(buf) - 1) <= 0)
+		buf[0] = '\0';
+	close(fd);
+	return buf[0] ? atoll(buf) : -1;
 }
 
 static int open_dev(int flags)
@@ -679,6 +713,115 @@ TEST(cpu_snapshot)
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(cpu.current_features.leaves[1].ebx, p->features.leaves[1].ebx);
 	close(fd);
+}
+
+/*
+ * A user without CAP_SYS_ADMIN holds at most max_user_files open files,
+ * over all its processes; root is not bound.
+ */
+TEST(open_files_bound_per_user)
+{
+	enum { MAX = 4 };
+	int old = param_get("max_user_files");
+	int st, fds[MAX], i, fd, p[2];
+	/* by its directory: the rig's guest has / at mode 0700 */
+	int dev = open("/dev", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	pid_t child, other;
+	char c;
+
+	ASSERT_LE(0, dev);
+	ASSERT_LT(0, old);
+	ASSERT_EQ(0, param_set("max_user_files", MAX));
+	ASSERT_EQ(0, pipe(p));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(10);
+		for (i = 0; i < MAX; i++) {
+			fds[i] = openat(dev, "hybrid-migrate", O_RDONLY);
+			if (fds[i] < 0)
+				_exit(11);
+		}
+		if (openat(dev, "hybrid-migrate", O_RDONLY) >= 0 || errno != EMFILE)
+			_exit(12);
+		/* Another process of the same user is bound too. */
+		other = fork();
+		if (!other)
+			_exit(openat(dev, "hybrid-migrate", O_RDONLY) < 0 &&
+			      errno == EMFILE ? 0 : 13);
+		if (other < 0 || waitpid(other, &st, 0) != other ||
+		    !WIFEXITED(st) || WEXITSTATUS(st))
+			_exit(14);
+		/* One closed: one more may open. */
+		close(fds[0]);
+		fd = openat(dev, "hybrid-migrate", O_RDONLY);
+		if (fd < 0)
+			_exit(15);
+		/* Hold the files while root opens. */
+		if (write(p[1], "x", 1) != 1)
+			_exit(16);
+		close(p[1]);
+		if (read(p[0], &c, 1) != 0)
+			_exit(17);
+		_exit(0);
+	}
+	close(p[1]);
+	if (read(p[0], &c, 1) != 1) {
+		waitpid(child, &st, 0);
+		param_set("max_user_files", old);
+		ASSERT_TRUE(WIFEXITED(st));
+		/* the exit code says which step failed */
+		ASSERT_EQ(0, WEXITSTATUS(st));
+	}
+	fd = openat(dev, "hybrid-migrate", O_RDONLY);
+	EXPECT_LE(0, fd);
+	close(fd);
+	close(p[0]);
+	close(dev);
+	ASSERT_EQ(child, waitpid(child, &st, 0));
+	param_set("max_user_files", old);
+	ASSERT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+}
+
+#define CG	"/sys/fs/cgroup"
+
+/* Each open file's ring is charged to the opener's memory cgroup. */
+TEST(rings_charged_to_the_opener)
+{
+	enum { FILES = 100 };
+	long long before, after;
+	int fds[FILES], i, fd;
+
+	if (access(CG "/cgroup.procs", F_OK))
+		mount("cgroup2", CG, "cgroup2", 0, NULL);
+	fd = open(CG "/cgroup.subtree_control", O_WRONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(7, write(fd, "+memory", 7));
+	close(fd);
+	mkdir(CG "/hm-test", 0755);
+	ASSERT_EQ(0, access(CG "/hm-test/memory.current", R_OK));
+	ASSERT_EQ(0, put_num(CG "/hm-test/cgroup.procs", getpid()));
+	before = get_num(CG "/hm-test/memory.current");
+	for (i = 0; i < FILES; i++) {
+		fds[i] = open_dev(O_RDONLY);
+		ASSERT_LE(0, fds[i]);
+	}
+	after = get_num(CG "/hm-test/memory.current");
+	for (i = 0; i < FILES; i++)
+		close(fds[i]);
+	put_num(CG "/cgroup.procs", getpid());
+	rmdir(CG "/hm-test");
+	ASSERT_LE(0, before);
+	/*
+	 * Each ring is queue_len records.  memcg charges the counter a batch
+	 * of 64 pages ahead, so up to 256 KiB of the rings may come from a
+	 * charge made before: ask for half of what they take.
+	 */
+	EXPECT_LE((long long)FILES * param_get("queue_len") * EV_SIZE / 2,
+		  after - before);
+	TH_LOG("%d open files: memory.current %lld -> %lld", FILES, before, after);
 }
 
 TEST_HARNESS_MAIN
