@@ -15,8 +15,8 @@
  *
  * Locking: hm.lock (a mutex) serialises every change of state: requests,
  * acks, resumes, open and release.  Each file has a ring of records under
- * its own spinlock; readers take only that spinlock, so nothing that
- * produces events ever waits for a reader.
+ * its own spinlock; readers take only that spinlock and the file's read
+ * mutex, so nothing that produces events ever waits for a reader.
  *
  * Memory: each open file's ring is charged to the opener's memory cgroup,
  * and a user without CAP_SYS_ADMIN may hold at most max_user_files open
@@ -25,8 +25,6 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/capability.h>
-#include <linux/cred.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
@@ -37,6 +35,9 @@
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/poll.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/delay.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -72,11 +73,16 @@ static unsigned int max_user_files = 64;
 module_param(max_user_files, uint, 0644);
 MODULE_PARM_DESC(max_user_files, "Open files of the device one user may hold, CAP_SYS_ADMIN exempt (0: no bound)");
 
+static unsigned int announce_ttl_ms = 3600000;
+module_param(announce_ttl_ms, uint, 0644);
+MODULE_PARM_DESC(announce_ttl_ms, "How long after its answer a PREPARE still names the next resume (ms)");
+
 /* One open file. */
 struct hm_file {
 	struct list_head node;		/* in hm.files, under hm.lock */
 	bool can_ack;			/* opened for writing */
 	kuid_t uid;			/* opener's, for max_user_files */
+	struct mutex read_lock;		/* one reader at a time */
 	u64 must_ack_seq;		/* PREPARE this file must ack, or 0 */
 	u64 acked_seq;			/* PREPARE this file acked, or 0 */
 
@@ -100,9 +106,11 @@ static struct {
 	u64 prepare_seq;
 	u64 deadline_ns;
 	u32 ackers, acked;
+	unsigned long ack_until;	/* jiffies: when the ack wait ends */
 	u64 last_req_id;		/* newest request handled */
 	enum hybrid_req_op last_req_op;
 	u64 announced_id;		/* id to report in the next COMPLETE */
+	u64 announced_until_ns;		/* ... if the resume comes before */
 
 	struct hybrid_cpu_features cpu, cpu_before, cpu_changed;
 	u64 cpu_changed_generation;
@@ -262,6 +270,9 @@ static void hm_finish_prepare(const char *how)
 {
 	lockdep_assert_held(&hm.lock);
 	hm.state = HYBRID_STATE_READY;
+	/* A host that never follows its answer must not name a later resume. */
+	hm.announced_until_ns = ktime_get_ns() +
+				(u64)READ_ONCE(announce_ttl_ms) * NSEC_PER_MSEC;
 	hm_respond("%llu %s %u %u", hm.id, how, hm.acked, hm.ackers);
 	hm_update_page();
 }
@@ -270,7 +281,7 @@ static void hm_count_ack(struct hm_file *f)
 {
 	lockdep_assert_held(&hm.lock);
 	f->acked_seq = f->must_ack_seq;
-	f->must_ack_seq = 0;
+	WRITE_ONCE(f->must_ack_seq, 0);
 	hm.acked++;
 	if (hm.state == HYBRID_STATE_PREPARING && hm.acked == hm.ackers) {
 		cancel_delayed_work(&hm_timeout_work);
@@ -286,7 +297,7 @@ static void hm_end_prepare(void)
 	lockdep_assert_held(&hm.lock);
 	cancel_delayed_work(&hm_timeout_work);
 	list_for_each_entry(f, &hm.files, node)
-		f->must_ack_seq = 0;
+		WRITE_ONCE(f->must_ack_seq, 0);
 	hm.state = HYBRID_STATE_IDLE;
 	hm.prepare_seq = 0;
 }
@@ -317,13 +328,14 @@ static void hm_prepare(u64 id, u32 timeout_ms)
 
 	hm.id = id;
 	hm.announced_id = id;
+	hm.announced_until_ns = U64_MAX;	/* until answered */
 	hm.state = HYBRID_STATE_PREPARING;
 	hm.deadline_ns = ktime_get_ns() + (u64)timeout_ms * NSEC_PER_MSEC;
 	hm.prepare_seq = hm.seq + 1;
 	hm.acked = 0;
 	hm.ackers = 0;
 	list_for_each_entry(f, &hm.files, node) {
-		f->must_ack_seq = f->can_ack ? hm.prepare_seq : 0;
+		WRITE_ONCE(f->must_ack_seq, f->can_ack ? hm.prepare_seq : 0);
 		hm.ackers += f->can_ack;
 	}
 
@@ -347,15 +359,32 @@ static void hm_prepare(u64 id, u32 timeout_ms)
 	}
 	hm_update_page();
 	wait_ms = min(timeout_ms, READ_ONCE(max_ack_ms));
+	hm.ack_until = jiffies + msecs_to_jiffies(wait_ms);
 	mod_delayed_work(system_wq, &hm_timeout_work, msecs_to_jiffies(wait_ms));
 }
 
+/* Test hooks, in debugfs: stall the timeout and readers to open races. */
+static u32 hm_stall_timeout_ms, hm_stall_read_ms;
+static atomic_t hm_timeouts_entered = ATOMIC_INIT(0);
+static atomic_t hm_timeouts_done = ATOMIC_INIT(0);
+
 static void hm_timeout_fn(struct work_struct *work)
 {
+	atomic_inc(&hm_timeouts_entered);
+	if (READ_ONCE(hm_stall_timeout_ms))
+		msleep(READ_ONCE(hm_stall_timeout_ms));
+
 	mutex_lock(&hm.lock);
-	if (hm.state == HYBRID_STATE_PREPARING)
+	/*
+	 * cancel_delayed_work() cannot stop a run that already started and
+	 * waits for the lock: a newer PREPARE may have armed the timer since.
+	 * Only the wait that is due ends here.
+	 */
+	if (hm.state == HYBRID_STATE_PREPARING &&
+	    !time_before(jiffies, hm.ack_until))
 		hm_finish_prepare("timeout");
 	mutex_unlock(&hm.lock);
+	atomic_inc(&hm_timeouts_done);
 }
 
 /* Acts on a request from the host (or from debugfs, for tests). */
@@ -458,6 +487,9 @@ static void hm_resume_fn(struct work_struct *work)
 			hm.cpu_changed_generation = hm.generation + 1;
 		}
 
+		if (hm.announced_id &&
+		    atomic64_read(&hm_resume_ns) > hm.announced_until_ns)
+			hm.announced_id = 0;	/* answered too long ago */
 		hm_end_prepare();
 		hm_init_event(&ev, HYBRID_EV_COMPLETE);
 		ev.complete.migration_id = hm.announced_id;
@@ -529,6 +561,7 @@ static int hm_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	}
 	spin_lock_init(&f->ring_lock);
+	mutex_init(&f->read_lock);
 	f->can_ack = file->f_mode & FMODE_WRITE;
 	f->uid = current_euid();
 	file->private_data = f;
@@ -632,31 +665,47 @@ static ssize_t hm_read(struct file *file, char __user *buf, size_t count,
 	if (count < sizeof(ev))
 		return -EINVAL;
 
-	while (done + sizeof(ev) <= count) {
-		if (!hm_peek(f, &ev, &token, &lost)) {
-			if (done)
-				break;
-			if (file->f_flags & O_NONBLOCK)
-				return -EAGAIN;
-			err = wait_event_interruptible(hm.wq, hm_readable(f));
-			if (err)
-				return err;
-			continue;
+	for (;;) {
+		/* Two readers of one file must not both take a record. */
+		if (mutex_lock_interruptible(&f->read_lock))
+			return -ERESTARTSYS;
+		while (done + sizeof(ev) <= count &&
+		       hm_peek(f, &ev, &token, &lost)) {
+			if (READ_ONCE(hm_stall_read_ms))
+				msleep(READ_ONCE(hm_stall_read_ms));
+			if (copy_to_user(buf + done, &ev, sizeof(ev))) {
+				mutex_unlock(&f->read_lock);
+				return done ? done : -EFAULT;
+			}
+			hm_consume(f, token, lost);
+			done += sizeof(ev);
 		}
-		if (copy_to_user(buf + done, &ev, sizeof(ev)))
-			return done ? done : -EFAULT;
-		hm_consume(f, token, lost);
-		done += sizeof(ev);
+		mutex_unlock(&f->read_lock);
+		if (done)
+			return done;
+		if (file->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		err = wait_event_interruptible(hm.wq, hm_readable(f));
+		if (err)
+			return err;
 	}
-	return done;
 }
 
+/*
+ * Readable: a record waits.  Writable: a PREPARE waits for this file's
+ * acknowledgment (hm_prepare() wakes hm.wq when it asks for one).
+ */
 static __poll_t hm_poll(struct file *file, poll_table *wait)
 {
 	struct hm_file *f = file->private_data;
+	__poll_t mask = 0;
 
 	poll_wait(file, &hm.wq, wait);
-	return hm_readable(f) ? EPOLLIN | EPOLLRDNORM : 0;
+	if (hm_readable(f))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (READ_ONCE(f->must_ack_seq))
+		mask |= EPOLLOUT | EPOLLWRNORM;
+	return mask;
 }
 
 static int hm_ack(struct hm_file *f, u64 seq)
@@ -810,9 +859,60 @@ static const struct file_operations hm_inject_fops = {
 	.llseek = noop_llseek,
 };
 
+/* Any write runs the resume path as if the domain had just resumed. */
+static ssize_t hm_fake_resume_write(struct file *file, const char __user *buf,
+				    size_t count, loff_t *ppos)
+{
+	hm_resume_notify(NULL, 0, NULL);
+	flush_work(&hm_resume_work);
+	return count;
+}
+
+static const struct file_operations hm_fake_resume_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = hm_fake_resume_write,
+	.llseek = noop_llseek,
+};
+
 static struct dentry *hm_debugfs;
 
 /* --- load and unload ------------------------------------------------------- */
+
+/*
+ * Stops the work items for good: after this nothing of the driver runs
+ * on its own.  The resume notifier and the watch must be gone already.
+ */
+static void hm_stop_work(void)
+{
+	mutex_lock(&hm.lock);
+	hm.dying = true;	/* no new xenstore work */
+	mutex_unlock(&hm.lock);
+	cancel_work_sync(&hm_resume_work);
+	cancel_delayed_work_sync(&hm_timeout_work);
+	flush_work(&hm_xenstore_work);
+}
+
+static void hm_debugfs_init(void)
+{
+	hm_debugfs = debugfs_create_dir("hybrid-migrate", NULL);
+	debugfs_create_file("inject", 0200, hm_debugfs, NULL, &hm_inject_fops);
+	debugfs_create_file("fake_resume", 0200, hm_debugfs, NULL,
+			    &hm_fake_resume_fops);
+	debugfs_create_u32("stall_timeout_ms", 0600, hm_debugfs,
+			   &hm_stall_timeout_ms);
+	debugfs_create_u32("stall_read_ms", 0600, hm_debugfs,
+			   &hm_stall_read_ms);
+	debugfs_create_atomic_t("timeouts_entered", 0400, hm_debugfs,
+				&hm_timeouts_entered);
+	debugfs_create_atomic_t("timeouts_done", 0400, hm_debugfs,
+				&hm_timeouts_done);
+}
+
+/* Test hook: fail the load at step N (1: watch, 2: device). */
+static unsigned int fail_init_at;
+module_param(fail_init_at, uint, 0400);
+MODULE_PARM_DESC(fail_init_at, "Tests only: fail loading at step N (1 watch, 2 device)");
 
 static int __init hm_init(void)
 {
@@ -837,7 +937,7 @@ static int __init hm_init(void)
 
 	xen_resume_notifier_register(&hm_resume_nb);
 
-	err = register_xenbus_watch(&hm_watch);
+	err = fail_init_at == 1 ? -ENOSPC : register_xenbus_watch(&hm_watch);
 	if (err) {
 		pr_err("cannot watch %s: %d\n", HM_REQUEST_NODE, err);
 		goto err_notifier;
@@ -848,11 +948,10 @@ static int __init hm_init(void)
 	mutex_unlock(&hm.lock);
 	schedule_work(&hm_xenstore_work);
 
-	hm_debugfs = debugfs_create_dir("hybrid-migrate", NULL);
-	debugfs_create_file("inject", 0200, hm_debugfs, NULL, &hm_inject_fops);
+	hm_debugfs_init();
 
 	/* Last: once registered, the device can be opened. */
-	err = misc_register(&hm_misc);
+	err = fail_init_at == 2 ? -EBUSY : misc_register(&hm_misc);
 	if (err)
 		goto err_watch;
 
@@ -863,15 +962,14 @@ static int __init hm_init(void)
 err_watch:
 	debugfs_remove_recursive(hm_debugfs);
 	unregister_xenbus_watch(&hm_watch);
-	cancel_delayed_work_sync(&hm_timeout_work);
-	mutex_lock(&hm.lock);
-	hm.dying = true;
-	mutex_unlock(&hm.lock);
-	flush_work(&hm_xenstore_work);
-	xenbus_rm(XBT_NIL, HM_DATA_DIR, "version");
 err_notifier:
+	/*
+	 * A resume in the window may have queued work that queues more:
+	 * stop it all before the page and the module's text go away.
+	 */
 	xen_resume_notifier_unregister(&hm_resume_nb);
-	cancel_work_sync(&hm_resume_work);
+	hm_stop_work();
+	xenbus_rm(XBT_NIL, HM_DATA_DIR, "version");
 	free_page((unsigned long)hm.page);
 	return err;
 }
@@ -894,9 +992,8 @@ static void __exit hm_exit(void)
 	mutex_lock(&hm.lock);
 	if (hm.state != HYBRID_STATE_IDLE)
 		hm_respond("%llu withdrawn %u %u", hm.id, hm.acked, hm.ackers);
-	hm.dying = true;
 	mutex_unlock(&hm.lock);
-	flush_work(&hm_xenstore_work);
+	hm_stop_work();
 	xenbus_rm(XBT_NIL, HM_DATA_DIR, "version");
 	free_page((unsigned long)hm.page);
 }

@@ -44,6 +44,21 @@ migrate_guest_tests() {
 	echo "prepare $id 60000" >/sys/kernel/debug/hybrid-migrate/inject
 	hold_then_unload "$id"
 
+	# Loads that fail half-way (the driver's fail_init_at test hook)
+	# unwind: no node, nothing left in xenstore, and a plain load works.
+	for step in 1:28 2:16; do
+		rmmod hybrid_migrate
+		out=$(modload "$MKO" "fail_init_at=${step%:*}" 2>&1)
+		like "$out" "modload: errno ${step#*:} .*" \
+			"migrate: a load failing at step ${step%:*} is refused ($out)"
+		if [ -e /dev/hybrid-migrate ] || xsc read data/hybrid-migrate/version >/dev/null 2>&1; then
+			not_ok "migrate: ... and leaves no node, no data/hybrid-migrate/version"
+		else
+			ok "migrate: ... and leaves no node, no data/hybrid-migrate/version"
+		fi
+		is "$(modload "$MKO" 2>&1)" "modload: ok" "migrate: ... and a plain load works after it"
+	done
+
 	# Unload refused while a reader is blocked in read(); it stays usable.
 	/rig/extra/hm_agent --no-ack >"$HMDIR/blocked.log" 2>&1 &
 	bpid=$!

@@ -138,6 +138,19 @@ static long long get_num(const char *path)
 	return buf[0] ? atoll(buf) : -1;
 }
 
+/* Waits until a counter in debugfs exceeds before; bounded by 10 s. */
+static int wait_counter(const char *name, long long before)
+{
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (get_num(name) > before)
+			return 0;
+		usleep(10000);
+	}
+	return -1;
+}
+
 static int open_dev(int flags)
 {
 	return open(DEV, flags | O_CLOEXEC);
@@ -713,6 +726,151 @@ TEST(cpu_snapshot)
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(cpu.current_features.leaves[1].ebx, p->features.leaves[1].ebx);
 	close(fd);
+}
+
+/*
+ * A timeout already running when a newer PREPARE re-arms the timer must
+ * not answer that PREPARE: the driver's test hook holds the old run
+ * before it takes the lock, as a loaded machine could.
+ */
+TEST(stale_timeout_leaves_newer_prepare_alone)
+{
+	struct hybrid_migrate_info info;
+	unsigned long long a = new_id(), b = a + 1;
+	int old = param_get("max_ack_ms");
+	int w = open_dev(O_RDWR);
+	long long entered = get_num(DEBUGFS "timeouts_entered");
+	long long done = get_num(DEBUGFS "timeouts_done");
+
+	ASSERT_LE(0, w);
+	ASSERT_LE(0, entered);
+	ASSERT_LE(0, done);
+	ASSERT_EQ(0, put_num(DEBUGFS "stall_timeout_ms", 1000));
+	ASSERT_EQ(0, param_set("max_ack_ms", 50));
+	ASSERT_EQ(0, inject("prepare %llu 60000", a));
+	/* The first wait's timeout has started and is held. */
+	ASSERT_EQ(0, wait_counter(DEBUGFS "timeouts_entered", entered));
+	ASSERT_EQ(0, param_set("max_ack_ms", 60000));
+	ASSERT_EQ(0, inject("prepare %llu 60000", b));
+	/* The held run ends; the newer PREPARE must still wait for w. */
+	ASSERT_EQ(0, wait_counter(DEBUGFS "timeouts_done", done));
+	put_num(DEBUGFS "stall_timeout_ms", 0);
+	param_set("max_ack_ms", old);
+	ASSERT_EQ(0, get_info(w, &info));
+	EXPECT_EQ(HYBRID_STATE_PREPARING, info.state);
+	EXPECT_EQ(b, info.migration_id);
+	EXPECT_EQ(0, info.acked);
+	settle(w);
+	close(w);
+}
+
+struct reader {
+	int fd;
+	ssize_t got;
+	struct hybrid_migrate_event ev;
+};
+
+static void *read_one_record(void *arg)
+{
+	struct reader *r = arg;
+
+	r->got = read(r->fd, &r->ev, sizeof(r->ev));
+	return NULL;
+}
+
+/* Two threads reading one file each get a record of their own. */
+TEST(two_readers_of_one_file)
+{
+	struct reader r1, r2;
+	struct hybrid_migrate_event ev;
+	unsigned long long id = new_id();
+	pthread_t t1, t2;
+	int fd = open_dev(O_RDONLY | O_NONBLOCK);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, inject("prepare %llu 60000", id));
+	ASSERT_EQ(0, inject("abort %llu", id));
+	/* Each read holds its record 300 ms between taking and consuming. */
+	ASSERT_EQ(0, put_num(DEBUGFS "stall_read_ms", 300));
+	r1 = (struct reader){ .fd = fd };
+	r2 = (struct reader){ .fd = fd };
+	ASSERT_EQ(0, pthread_create(&t1, NULL, read_one_record, &r1));
+	ASSERT_EQ(0, pthread_create(&t2, NULL, read_one_record, &r2));
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	put_num(DEBUGFS "stall_read_ms", 0);
+	ASSERT_EQ((ssize_t)EV_SIZE, r1.got);
+	ASSERT_EQ((ssize_t)EV_SIZE, r2.got);
+	EXPECT_NE(r1.ev.seq, r2.ev.seq);
+	EXPECT_EQ(HYBRID_EV_PREPARE + HYBRID_EV_ABORT, r1.ev.type + r2.ev.type);
+	/* Nothing more, and no LOST record with a wrapped count. */
+	EXPECT_EQ(-1, read(fd, &ev, sizeof(ev)));
+	EXPECT_EQ(EAGAIN, errno);
+	close(fd);
+}
+
+/* Reads records until a COMPLETE; returns 1 if one came, else 0. */
+static int read_complete(int fd, struct hybrid_migrate_event *ev)
+{
+	while (read_one(fd, ev) == 1)
+		if (ev->type == HYBRID_EV_COMPLETE)
+			return 1;
+	return 0;
+}
+
+/*
+ * A resume names the PREPARE answered before it, but not one answered
+ * longer than announce_ttl_ms ago: that host never followed its request.
+ */
+TEST(announced_resume_and_stale_announcement)
+{
+	struct hybrid_migrate_event ev;
+	unsigned long long id = new_id();
+	int old = param_get("announce_ttl_ms");
+	int fd = open_dev(O_RDONLY);
+
+	ASSERT_LE(0, fd);
+	ASSERT_LT(0, old);
+	/* No writer: answered "ready" at once, then the domain resumes. */
+	ASSERT_EQ(0, inject("prepare %llu 60000", id));
+	ASSERT_EQ(0, put_num(DEBUGFS "fake_resume", 1));
+	ASSERT_EQ(1, read_complete(fd, &ev));
+	EXPECT_EQ(HYBRID_COMPLETE_ANNOUNCED, ev.complete.flags);
+	EXPECT_EQ(id, ev.complete.migration_id);
+
+	ASSERT_EQ(0, param_set("announce_ttl_ms", 0));
+	ASSERT_EQ(0, inject("prepare %llu 60000", id + 1));
+	ASSERT_EQ(0, put_num(DEBUGFS "fake_resume", 1));
+	param_set("announce_ttl_ms", old);
+	ASSERT_EQ(1, read_complete(fd, &ev));
+	EXPECT_EQ(0, ev.complete.flags);
+	EXPECT_EQ(0, ev.complete.migration_id);
+	close(fd);
+}
+
+/* Writable (EPOLLOUT) exactly while the file's ack is awaited. */
+TEST(pollout_while_ack_awaited)
+{
+	struct hybrid_migrate_event ev;
+	unsigned long long id = new_id();
+	int w = open_dev(O_RDWR), r = open_dev(O_RDONLY);
+	struct pollfd pw = { .fd = w, .events = POLLOUT };
+	struct pollfd pr = { .fd = r, .events = POLLOUT };
+
+	ASSERT_LE(0, w);
+	ASSERT_LE(0, r);
+	EXPECT_EQ(0, poll(&pw, 1, 0));
+	ASSERT_EQ(0, inject("prepare %llu 60000", id));
+	EXPECT_EQ(1, poll(&pw, 1, 0));
+	EXPECT_TRUE(pw.revents & POLLOUT);
+	EXPECT_EQ(0, poll(&pr, 1, 0));
+	ASSERT_EQ(1, read_one(w, &ev));
+	ASSERT_EQ(0, ack(w, ev.seq));
+	pw.revents = 0;
+	EXPECT_EQ(0, poll(&pw, 1, 0));
+	settle(w);
+	close(w);
+	close(r);
 }
 
 /*
