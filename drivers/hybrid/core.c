@@ -81,8 +81,10 @@ static bool hybrid_viridian_apic(u32 xen_base)
 /*
  * Asks the hypervisor what it offers.  Runs at load and after every resume:
  * a restored or migrated domain may find another Xen and another domid.
+ * Only a Xen that does not put the domid in its CPUID leaf makes it ask
+ * xenstore, and only if @xenstore allows; else the domid stays unknown.
  */
-static void hybrid_discover(struct hybrid_info *hi)
+static void hybrid_discover(struct hybrid_info *hi, bool xenstore)
 {
 	struct xen_extraversion extra;
 	u32 base, eax, ebx, ecx, edx;
@@ -109,7 +111,7 @@ static void hybrid_discover(struct hybrid_info *hi)
 		if (eax & XEN_HVM_CPUID_DOMID_PRESENT)
 			hi->domid = ecx & 0xffff;
 	}
-	if (hi->domid == HYBRID_DOMID_UNKNOWN &&
+	if (hi->domid == HYBRID_DOMID_UNKNOWN && xenstore &&
 	    xenbus_scanf(XBT_NIL, "", "domid", "%u", &domid) == 1)
 		hi->domid = domid;
 
@@ -145,13 +147,51 @@ void hybrid_refresh_info(struct hybrid_info *before, struct hybrid_info *after)
 	mutex_lock(&info_lock);
 	if (atomic_xchg(&info_stale, 0)) {
 		info_before = info;
-		hybrid_discover(&info);
+		hybrid_discover(&info, true);
 	}
 	*before = info_before;
 	*after = info;
 	mutex_unlock(&info_lock);
 }
 EXPORT_SYMBOL_GPL(hybrid_refresh_info);
+
+/**
+ * hybrid_refresh_info_early - hybrid_refresh_info() without xenstore
+ * @before: as for hybrid_refresh_info()
+ * @after: as for hybrid_refresh_info()
+ *
+ * For Xen resume notifiers registered after the core's, which run before
+ * xenstore is back and before processes are thawed.  Hypercalls and CPUID
+ * tell everything but, on a Xen that does not put it in CPUID, the domid:
+ * then nothing is refreshed and -EAGAIN says to call hybrid_refresh_info()
+ * later, from a context that may wait for xenstore.  May sleep.
+ *
+ * Return: 0 if @before and @after are filled in.
+ */
+int hybrid_refresh_info_early(struct hybrid_info *before,
+			      struct hybrid_info *after)
+{
+	struct hybrid_info hi;
+	int err = 0;
+
+	mutex_lock(&info_lock);
+	if (atomic_read(&info_stale)) {
+		hybrid_discover(&hi, false);
+		if (hi.domid == HYBRID_DOMID_UNKNOWN) {
+			err = -EAGAIN;
+			goto out;
+		}
+		atomic_set(&info_stale, 0);
+		info_before = info;
+		info = hi;
+	}
+	*before = info_before;
+	*after = info;
+out:
+	mutex_unlock(&info_lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(hybrid_refresh_info_early);
 
 static void hybrid_refresh_fn(struct work_struct *work)
 {
@@ -439,7 +479,7 @@ static int __init hybrid_init(void)
 		return -ENODEV;
 	}
 
-	hybrid_discover(&info);
+	hybrid_discover(&info, true);
 	info_before = info;
 	hybrid_intx_init();
 

@@ -54,6 +54,8 @@ struct hybrid_info {
 void hybrid_get_info(struct hybrid_info *info);
 struct kobject *hybrid_sysfs_dir(void);
 void hybrid_refresh_info(struct hybrid_info *before, struct hybrid_info *after);
+int hybrid_refresh_info_early(struct hybrid_info *before,
+			      struct hybrid_info *after);
 
 int hybrid_pirq_get(void);
 void hybrid_pirq_put(int pirq);
