@@ -39,6 +39,7 @@
 #include <linux/cred.h>
 #include <linux/delay.h>
 #include <linux/sched.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/timekeeping.h>
@@ -125,6 +126,17 @@ static struct {
 
 static atomic_t hm_resumes = ATOMIC_INIT(0);
 static atomic64_t hm_resume_ns = ATOMIC64_INIT(0);
+static bool hm_force_late;		/* test hook: COMPLETE from the work */
+
+/* The last resumes, for debugfs's timeline; under hm.lock. */
+#define HM_TIMELINE_LEN	32
+static struct hm_resume_record {
+	u64 resume_ns;			/* the resume notifier ran */
+	u64 complete_ns;		/* page and COMPLETE out */
+	u64 generation;
+	bool early;			/* raised from the notifier */
+} hm_timeline[HM_TIMELINE_LEN];
+static unsigned int hm_timeline_n;	/* records ever written */
 
 static void hm_resume_fn(struct work_struct *work);
 static void hm_timeout_fn(struct work_struct *work);
@@ -442,14 +454,99 @@ static struct xenbus_watch hm_watch = {
 /* --- resume --------------------------------------------------------------- */
 
 /*
+ * Raises the COMPLETE of one resume: the generation goes up, the page
+ * shows it, every open file gets the event.  Nothing here needs xenstore;
+ * the answer to the host is written later, from a work item.
+ */
+static void hm_complete(const struct hybrid_info *before,
+			const struct hybrid_info *after,
+			const struct hybrid_cpu_features *cpu, u32 incarnation,
+			bool early)
+{
+	struct hm_resume_record *r;
+	struct hybrid_migrate_event ev;
+	u32 changes = 0;
+
+	lockdep_assert_held(&hm.lock);
+	if (incarnation != hm.incarnation)
+		changes |= HYBRID_CHANGED_DOMAIN;
+	if (before->domid != after->domid)
+		changes |= HYBRID_CHANGED_DOMID | HYBRID_CHANGED_DOMAIN;
+	if (before->xen_major != after->xen_major ||
+	    before->xen_minor != after->xen_minor)
+		changes |= HYBRID_CHANGED_XEN;
+	if (cpu->tsc_khz != hm.cpu.tsc_khz)
+		changes |= HYBRID_CHANGED_TSC;
+	if (hybrid_cpu_features_diff(&hm.cpu, cpu, &hm.cpu_changed)) {
+		changes |= HYBRID_CHANGED_CPU;
+		hm.cpu_before = hm.cpu;
+		hm.cpu_changed_generation = hm.generation + 1;
+	}
+
+	if (hm.announced_id &&
+	    atomic64_read(&hm_resume_ns) > hm.announced_until_ns)
+		hm.announced_id = 0;	/* answered too long ago */
+	hm_end_prepare();
+	hm_init_event(&ev, HYBRID_EV_COMPLETE);
+	ev.complete.migration_id = hm.announced_id;
+	ev.complete.resume_ns = atomic64_read(&hm_resume_ns);
+	ev.complete.changes = changes;
+	ev.complete.flags = hm.announced_id ? HYBRID_COMPLETE_ANNOUNCED : 0;
+	ev.complete.old_domid = before->domid;
+	ev.complete.new_domid = after->domid;
+	ev.complete.old_tsc_khz = hm.cpu.tsc_khz;
+	ev.complete.new_tsc_khz = cpu->tsc_khz;
+	ev.complete.old_xen_version = before->xen_major << 16 | before->xen_minor;
+	ev.complete.new_xen_version = after->xen_major << 16 | after->xen_minor;
+
+	/* The page first: a process may run as soon as the event is out. */
+	hm.generation++;
+	hm.cpu = *cpu;
+	hm.incarnation = incarnation;
+	hm_update_page();
+	hm_broadcast(&ev);
+
+	/* A new domain has a fresh data/ directory: publish again. */
+	hm.republish = true;
+	if (hm.announced_id)
+		hm_respond("%llu complete %llu", hm.announced_id,
+			   hm.generation);
+	else if (!hm.dying)
+		schedule_work(&hm_xenstore_work);
+	hm.announced_id = 0;
+
+	r = &hm_timeline[hm_timeline_n++ % HM_TIMELINE_LEN];
+	r->resume_ns = ev.complete.resume_ns;
+	r->complete_ns = ktime_get_ns();
+	r->generation = hm.generation;
+	r->early = early;
+}
+
+/*
  * Called by drivers/xen/manage.c after the domain resumed (or its suspend
  * was cancelled), before devices and xenstore are resumed and before
- * processes are thawed.  Only note the time and defer the work.
+ * processes are thawed, in the task that suspended the domain.  Where Xen
+ * tells the domid in CPUID (every Xen this driver is tested on), the
+ * COMPLETE is raised here, so that no process runs again before the page
+ * and the event say the domain resumed.  Else it waits for xenstore, in a
+ * work item.
  */
 static int hm_resume_notify(struct notifier_block *nb, unsigned long action,
 			    void *data)
 {
+	struct hybrid_info before, after;
+	struct hybrid_cpu_features cpu;
+	u32 incarnation;
+
 	atomic64_set(&hm_resume_ns, ktime_get_ns());
+	if (!READ_ONCE(hm_force_late) &&
+	    !hybrid_refresh_info_early(&before, &after)) {
+		hm_read_cpu(&cpu, &incarnation);
+		mutex_lock(&hm.lock);
+		hm_complete(&before, &after, &cpu, incarnation, true);
+		mutex_unlock(&hm.lock);
+		return NOTIFY_OK;
+	}
 	atomic_inc(&hm_resumes);
 	schedule_work(&hm_resume_work);
 	return NOTIFY_OK;
@@ -463,8 +560,7 @@ static void hm_resume_fn(struct work_struct *work)
 {
 	struct hybrid_info before, after;
 	struct hybrid_cpu_features cpu;
-	struct hybrid_migrate_event ev;
-	u32 incarnation, changes = 0;
+	u32 incarnation;
 
 	/* Waits, if need be, until xenstore has resumed. */
 	hybrid_refresh_info(&before, &after);
@@ -472,53 +568,8 @@ static void hm_resume_fn(struct work_struct *work)
 
 	mutex_lock(&hm.lock);
 	while (atomic_add_unless(&hm_resumes, -1, 0)) {
-		if (incarnation != hm.incarnation)
-			changes |= HYBRID_CHANGED_DOMAIN;
-		if (before.domid != after.domid)
-			changes |= HYBRID_CHANGED_DOMID | HYBRID_CHANGED_DOMAIN;
-		if (before.xen_major != after.xen_major ||
-		    before.xen_minor != after.xen_minor)
-			changes |= HYBRID_CHANGED_XEN;
-		if (cpu.tsc_khz != hm.cpu.tsc_khz)
-			changes |= HYBRID_CHANGED_TSC;
-		if (hybrid_cpu_features_diff(&hm.cpu, &cpu, &hm.cpu_changed)) {
-			changes |= HYBRID_CHANGED_CPU;
-			hm.cpu_before = hm.cpu;
-			hm.cpu_changed_generation = hm.generation + 1;
-		}
-
-		if (hm.announced_id &&
-		    atomic64_read(&hm_resume_ns) > hm.announced_until_ns)
-			hm.announced_id = 0;	/* answered too long ago */
-		hm_end_prepare();
-		hm_init_event(&ev, HYBRID_EV_COMPLETE);
-		ev.complete.migration_id = hm.announced_id;
-		ev.complete.resume_ns = atomic64_read(&hm_resume_ns);
-		ev.complete.changes = changes;
-		ev.complete.flags = hm.announced_id ? HYBRID_COMPLETE_ANNOUNCED : 0;
-		ev.complete.old_domid = before.domid;
-		ev.complete.new_domid = after.domid;
-		ev.complete.old_tsc_khz = hm.cpu.tsc_khz;
-		ev.complete.new_tsc_khz = cpu.tsc_khz;
-		ev.complete.old_xen_version = before.xen_major << 16 | before.xen_minor;
-		ev.complete.new_xen_version = after.xen_major << 16 | after.xen_minor;
-
-		hm.generation++;
-		hm.cpu = cpu;
-		hm.incarnation = incarnation;
-		hm_broadcast(&ev);
-		hm_update_page();
-
-		/* A new domain has a fresh data/ directory: publish again. */
-		hm.republish = true;
-		if (hm.announced_id)
-			hm_respond("%llu complete %llu", hm.announced_id,
-				   hm.generation);
-		else if (!hm.dying)
-			schedule_work(&hm_xenstore_work);
-		hm.announced_id = 0;
+		hm_complete(&before, &after, &cpu, incarnation, false);
 		before = after;
-		changes = 0;
 	}
 	mutex_unlock(&hm.lock);
 }
@@ -893,6 +944,26 @@ static void hm_stop_work(void)
 	flush_work(&hm_xenstore_work);
 }
 
+/* One line per resume, oldest first: times are CLOCK_MONOTONIC ns. */
+static int hm_timeline_show(struct seq_file *m, void *unused)
+{
+	unsigned int i, n;
+
+	mutex_lock(&hm.lock);
+	n = min_t(unsigned int, hm_timeline_n, HM_TIMELINE_LEN);
+	for (i = hm_timeline_n - n; i != hm_timeline_n; i++) {
+		const struct hm_resume_record *r =
+			&hm_timeline[i % HM_TIMELINE_LEN];
+
+		seq_printf(m, "resume_ns=%llu complete_ns=%llu gen=%llu early=%d\n",
+			   r->resume_ns, r->complete_ns, r->generation,
+			   r->early);
+	}
+	mutex_unlock(&hm.lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(hm_timeline);
+
 static void hm_debugfs_init(void)
 {
 	hm_debugfs = debugfs_create_dir("hybrid-migrate", NULL);
@@ -903,6 +974,9 @@ static void hm_debugfs_init(void)
 			   &hm_stall_timeout_ms);
 	debugfs_create_u32("stall_read_ms", 0600, hm_debugfs,
 			   &hm_stall_read_ms);
+	debugfs_create_bool("force_late", 0600, hm_debugfs, &hm_force_late);
+	debugfs_create_file("timeline", 0400, hm_debugfs, NULL,
+			    &hm_timeline_fops);
 	debugfs_create_atomic_t("timeouts_entered", 0400, hm_debugfs,
 				&hm_timeouts_entered);
 	debugfs_create_atomic_t("timeouts_done", 0400, hm_debugfs,

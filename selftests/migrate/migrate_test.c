@@ -848,6 +848,55 @@ TEST(announced_resume_and_stale_announcement)
 	close(fd);
 }
 
+/* The last line of the driver's resume timeline has early=E; E or -1. */
+static int last_resume_early(void)
+{
+	char buf[4096], *p;
+	ssize_t n;
+	int fd = open(DEBUGFS "timeline", O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strrchr(buf, '=');
+	return p ? atoi(p + 1) : -1;
+}
+
+/*
+ * COMPLETE is raised from the resume notifier where Xen tells the domid
+ * in CPUID, else from a work item (forced here through the test hook):
+ * either way one COMPLETE, the generation one up, in the page as well.
+ */
+TEST(complete_from_notifier_or_work)
+{
+	struct hybrid_migrate_event ev;
+	struct hybrid_migrate_info info;
+	struct hybrid_migrate_page *p;
+	int fd = open_dev(O_RDONLY), late;
+
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, sysconf(_SC_PAGESIZE), PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	for (late = 0; late <= 1; late++) {
+		ASSERT_EQ(0, get_info(fd, &info));
+		ASSERT_EQ(0, put_num(DEBUGFS "force_late", late));
+		ASSERT_EQ(0, put_num(DEBUGFS "fake_resume", 1));
+		put_num(DEBUGFS "force_late", 0);
+		ASSERT_EQ(1, read_complete(fd, &ev));
+		EXPECT_EQ(info.generation + 1, ev.generation);
+		EXPECT_EQ(info.generation + 1, p->generation);
+		EXPECT_LE(ev.complete.resume_ns, ev.timestamp_ns);
+		EXPECT_EQ(!late, last_resume_early());
+		EXPECT_EQ(0, read_one(fd, &ev));
+	}
+	munmap(p, sysconf(_SC_PAGESIZE));
+	close(fd);
+}
+
 /* Writable (EPOLLOUT) exactly while the file's ack is awaited. */
 TEST(pollout_while_ack_awaited)
 {
