@@ -181,7 +181,9 @@ migrate_extras() {
 		-o "$d/guest/migrate_test" "$top/selftests/migrate/migrate_test.c" &&
 	gcc -static -O2 -Wall -Wextra -Werror -I"$top/include/uapi" -I"$top/tools/lib" \
 		-o "$d/guest/hm_agent" "$top/selftests/migrate/hm_agent.c" \
-		"$top/tools/lib/hm.c" "$top/tools/lib/hm-features.c" || return 1
+		"$top/tools/lib/hm.c" "$top/tools/lib/hm-features.c" &&
+	gcc -static -O2 -Wall -Wextra -Werror -I"$top/include/uapi" \
+		-o "$d/guest/hm_spin" "$top/selftests/migrate/hm_spin.c" || return 1
 	make -s -C "$top/tools" static O="$d/tools" WERROR=1 >&2 || return 1
 	cp "$d/tools/hybrid-migrate-static" "$d/guest/hybrid-migrate"
 	cp "$d/tools/hm-bench-static" "$d/guest/hm-bench"

@@ -17,6 +17,14 @@
 #   hm-watch TYPE     "W A G": how many TYPE events "hybrid-migrate watch
 #                     --json" printed so far (W), how many agent A read
 #                     (A), and the generation of watch's last event (G)
+#   hm-timeline       for each resume the driver recorded since it was
+#                     loaded, '|'-joined: "gen=G early=E complete_us=C
+#                     thaw_us=T woke_us=W seen=S": microseconds from the
+#                     resume to page and COMPLETE (C), to the page
+#                     watcher's first sample after it (T, "none" if no
+#                     sample spans the resume), to agent A reading the
+#                     COMPLETE (W); S is the generation that first sample
+#                     saw
 
 HMDIR=/tmp/hm
 # the hybrid-irq suite's commands (irq-*) are in its own file
@@ -73,6 +81,28 @@ extra_agent() {
 		echo "$(grep -c "\"type\": *\"$2\"" "$HMDIR/W.json")" \
 			"$(grep -c "^HMEV .*type=$2 " "$HMDIR/A.log")" \
 			"$(grep -o '"generation": *[0-9]*' "$HMDIR/W.json" | tail -n 1 | grep -o '[0-9]*$')"
+		;;
+	hm-timeline)
+		{
+			cat /sys/kernel/debug/hybrid-migrate/timeline
+			grep '^HMSPIN before=' "$HMDIR/spin.log"
+			grep '^HMEV .*type=COMPLETE' "$HMDIR/A.log"
+		} | awk '
+			{ delete f; for (i = 1; i <= NF; i++) { k = $i; sub(/=.*/, "", k); v = $i; sub(/^[^=]*=/, "", v); f[k] = v } }
+			/^resume_ns=/ { n++; r[n] = f["resume_ns"]; c[n] = f["complete_ns"]; g[n] = f["gen"]; e[n] = f["early"] }
+			/^HMSPIN/ { split($0, w, " "); s++; sb[s] = substr(w[2], 8); sa[s] = substr(w[4], 7); sg[s] = substr(w[5], 5) }
+			/^HMEV/ { woke[f["gen"]] = f["latency_us"] }
+			END {
+				for (i = 1; i <= n; i++) {
+					t = "none"; seen = "none"
+					for (j = 1; j <= s; j++)
+						if (sb[j] + 0 < r[i] + 0 && sa[j] + 0 >= r[i] + 0) {
+							t = int((sa[j] - r[i]) / 1000); seen = sg[j]; break
+						}
+					printf "gen=%s early=%s complete_us=%d thaw_us=%s woke_us=%s seen=%s|", g[i], e[i], (c[i] - r[i]) / 1000, t, (g[i] in woke) ? woke[g[i]] : "none", seen
+				}
+				print ""
+			}'
 		;;
 	*)
 		echo "unknown-hm-command"

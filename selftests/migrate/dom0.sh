@@ -175,6 +175,38 @@ scen_notify() {
 	set -- $ANSWER
 	is "${1:-none} ${3:-none}" "${2:-} $_gen" \
 		"notify: hybrid-migrate watch --json printed every COMPLETE the agent read (${2:-?}), last generation $_gen"
+	scen_notify_timeline "$_n"
+}
+
+# scen_notify_timeline NAME: every resume of this boot of the guest, as
+# the driver recorded it and as an application saw it (agent.sh's
+# hm-timeline): the page and COMPLETE came before any process ran again.
+scen_notify_timeline() {
+	_d=$(xl domid "$1") && ask "$_d" 60 hm-timeline || {
+		not_ok "notify: timeline: the guest agent answers"
+		return
+	}
+	_tl=$(printf '%s' "$ANSWER" | tr '|' '\n' | grep '^gen=')
+	_all=$(printf '%s\n' "$_tl" | grep -c '^gen=')
+	_early=$(printf '%s\n' "$_tl" | grep -c ' early=1 ')
+	# this boot's announced ones at least: migrations and the save
+	_min=$MIGRATIONS
+	! want migrate || _min=$(( _min + 1 ))
+	if [ "$_all" -ge "$_min" ]; then
+		ok "notify: timeline: the driver recorded $_all resumes (at least $_min)"
+	else
+		not_ok "notify: timeline: the driver recorded $_all resumes (at least $_min)"
+	fi
+	is "$_early" "$_all" "notify: timeline: each resume's COMPLETE was raised from the resume notifier"
+	# the page watcher's first sample after each resume has its generation
+	_bad=$(printf '%s\n' "$_tl" | awk '{
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		if (f["thaw_us"] == "none") print f["gen"] ": no sample spans the resume"
+		else if (f["seen"] + 0 < f["gen"] + 0) print f["gen"] ": the first sample after it saw generation " f["seen"]
+	}')
+	is "${_bad:-none}" none \
+		"notify: timeline: page and COMPLETE out before any process ran again; no process saw the old generation after a resume"
+	diag "timeline (us after each resume):" "$_tl"
 }
 
 # hm_wait_prepare NAME ID: until agent A has read the PREPARE of ID

@@ -105,6 +105,14 @@ migrate_guest_tests() {
 		not_ok "migrate: event agent started"
 	fi
 	/rig/extra/hybrid-migrate watch --json >"$HMDIR/W.json" 2>"$HMDIR/W.err" &
+	# ... and an application that looks at the generation page all the
+	# time, for the resume timeline (agent.sh's hm-timeline)
+	/rig/extra/hm_spin >"$HMDIR/spin.log" 2>&1 &
+	if wait_for 10 grep -q 'HMSPIN ready' "$HMDIR/spin.log"; then
+		ok "migrate: page watcher started"
+	else
+		not_ok "migrate: page watcher started"
+	fi
 }
 
 # The command-line tool and the library on the real device.
