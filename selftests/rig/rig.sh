@@ -39,6 +39,10 @@
 #                      before dom0 reported (default 2), only while the
 #                      reset came within RIG_MACHINE_RETRY_WITHIN seconds
 #                      of the boot (default 900)
+#   RIG_MACHINE_QUIET  seconds without a console line after which a Xen
+#                      machine counts as hung and is stopped (default
+#                      420; dom0 prints a heartbeat every minute); booted
+#                      again like a reset, within the same bounds
 #   RIG_TEST_MACHINE_RESET=N  dom0 resets the machine on machine attempt
 #                      N once the toolstack is up (tests the retry above)
 #   RIG_TEST_EMU_OOPS=NAME  dom0 pauses guest NAME before its net scenario
@@ -101,6 +105,7 @@ RIG_BOOT_TRIES=${RIG_BOOT_TRIES:-3}
 RIG_RECOVER=${RIG_RECOVER:-2}
 RIG_MACHINE_TRIES=${RIG_MACHINE_TRIES:-2}
 RIG_MACHINE_RETRY_WITHIN=${RIG_MACHINE_RETRY_WITHIN:-900}
+RIG_MACHINE_QUIET=${RIG_MACHINE_QUIET:-420}
 RIG_VCPUS=${RIG_VCPUS:-1}
 RIG_SOAK=${RIG_SOAK:-10}
 RIG_QEMU_ACCEL=${RIG_QEMU_ACCEL:-tcg,thread=multi}
@@ -273,14 +278,16 @@ run_native() {
 # silently under -no-reboot).
 machine_reset_reason() {
 	local l
-	l=$(tr -d '\r' <"$1" | grep -E -m1 'Panic on CPU|Hardware Dom0 (crashed|shutdown)|Kernel panic|Fatal|FATAL' || true)
+	l=$(tr -d '\r' <"$1" | grep -E -m1 'rig: hung:|Panic on CPU|Hardware Dom0 (crashed|shutdown)|Kernel panic|Fatal|FATAL' || true)
 	echo "${l:-no panic on the console: emulator}" | cut -c1-120
 }
 
 # boot_machine PROFILE DIR XEN DOM0DIR DOM0KVER LIMIT TRY: one run of the
-# emulated machine; sets MACHINE_RC and MACHINE_TOOK.
+# emulated machine; sets MACHINE_RC (124: over the limit, 125: hung, its
+# console silent for RIG_MACHINE_QUIET seconds) and MACHINE_TOOK.
 boot_machine() {
 	local p=$1 d=$2 xen=$3 dkd=$4 dkver=$5 limit=$6 try=$7 t0 qpid
+	local size last_size=-1 last_change now
 
 	# Results come back on a raw disk that dom0 writes a tar archive to.
 	rm -f "$d/xfer.img"
@@ -296,6 +303,7 @@ boot_machine() {
 		-initrd "$dkd/root/boot/vmlinuz-$dkver console=hvc0 earlyprintk=xen rig.attempt=$try,$d/dom0.cpio.gz" \
 		</dev/null >"$d/serial.log" 2>&1 &
 	qpid=$!
+	last_change=$t0
 	# dom0 says when it has written the results; Xen does not power the
 	# emulated machine off, so stop QEMU then.
 	while kill -0 "$qpid" 2>/dev/null; do
@@ -304,9 +312,21 @@ boot_machine() {
 			kill "$qpid" 2>/dev/null || true
 			break
 		fi
+		now=$(date +%s)
+		size=$(stat -c %s "$d/serial.log" 2>/dev/null || echo 0)
+		if [ "$size" != "$last_size" ]; then
+			last_size=$size
+			last_change=$now
+		elif [ $(( now - last_change )) -ge "$RIG_MACHINE_QUIET" ]; then
+			kill "$qpid" 2>/dev/null || true
+			wait "$qpid" 2>/dev/null || true
+			MACHINE_RC=125
+			echo "rig: hung: the console was silent for ${RIG_MACHINE_QUIET}s (RIG_MACHINE_QUIET); stopped" >>"$d/serial.log"
+			break
+		fi
 		sleep 2
 	done
-	wait "$qpid" || MACHINE_RC=$?
+	[ "$MACHINE_RC" = 125 ] || wait "$qpid" || MACHINE_RC=$?
 	MACHINE_TOOK=$(( $(date +%s) - t0 ))
 	log "$p: QEMU ended (status $MACHINE_RC) after ${MACHINE_TOOK}s"
 }
@@ -386,10 +406,11 @@ run_xen() {
 		boot_machine "$p" "$d" "$xen" "$dkd" "$dkver" "$limit" "$try"
 		grep -q '@@RIG-DOM0-END@@' "$d/serial.log" && break
 		# The emulated machine reset itself (QEMU exits 0 under
-		# -no-reboot) before dom0 reported.  A deterministic failure
-		# would do it again; boot once more if it happened early.
+		# -no-reboot) or hung before dom0 reported.  A deterministic
+		# failure would do it again; boot once more if it happened early.
 		why=$(machine_reset_reason "$d/serial.log")
-		if [ "$MACHINE_RC" != 0 ] || [ "$try" -ge "$RIG_MACHINE_TRIES" ] ||
+		if { [ "$MACHINE_RC" != 0 ] && [ "$MACHINE_RC" != 125 ]; } ||
+		   [ "$try" -ge "$RIG_MACHINE_TRIES" ] ||
 		   [ "$MACHINE_TOOK" -gt "$RIG_MACHINE_RETRY_WITHIN" ]; then
 			break
 		fi
@@ -403,7 +424,7 @@ run_xen() {
 	if grep -q '@@RIG-DOM0-END@@' "$d/serial.log"; then
 		echo "ok - $p: dom0 ran every scenario and reported (${MACHINE_TOOK}s, machine attempt $try of at most $RIG_MACHINE_TRIES)" >>"$parts"
 	else
-		echo "not ok - $p: dom0 ran every scenario and reported (QEMU status $MACHINE_RC, 124 = timeout, ${MACHINE_TOOK}s, machine attempt $try, $(machine_reset_reason "$d/serial.log"))" >>"$parts"
+		echo "not ok - $p: dom0 ran every scenario and reported (QEMU status $MACHINE_RC, 124 = timeout, 125 = hung, ${MACHINE_TOOK}s, machine attempt $try, $(machine_reset_reason "$d/serial.log"))" >>"$parts"
 		tail -n 40 "$d/serial.log" | tr -d '\r' | sed 's/^/# serial: /' >>"$parts"
 	fi
 	if tar -xf "$d/xfer.img" -C "$d/artifacts" 2>/dev/null && [ -f "$d/artifacts/results.tap" ]; then
