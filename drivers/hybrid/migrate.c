@@ -121,6 +121,8 @@ static struct {
 	bool republish;			/* rewrite the data/ nodes too */
 
 	struct hybrid_migrate_page *page;
+	bool have_device;		/* the misc device is registered */
+	u64 uevent_generation;		/* newest generation told to udev */
 	bool dying;
 } hm;
 
@@ -144,6 +146,9 @@ static void hm_xenstore_fn(struct work_struct *work);
 static DECLARE_WORK(hm_resume_work, hm_resume_fn);
 static DECLARE_DELAYED_WORK(hm_timeout_work, hm_timeout_fn);
 static DECLARE_WORK(hm_xenstore_work, hm_xenstore_fn);
+static void hm_uevent_fn(struct work_struct *work);
+static DECLARE_WORK(hm_uevent_work, hm_uevent_fn);
+static struct miscdevice hm_misc;
 
 /* --- CPU features ------------------------------------------------------ */
 
@@ -274,6 +279,41 @@ static void hm_xenstore_fn(struct work_struct *work)
 		err = xenbus_write(XBT_NIL, HM_DATA_DIR, "response", response);
 	if (err)
 		pr_warn_ratelimited("cannot write %s: %d\n", HM_DATA_DIR, err);
+}
+
+/*
+ * One KOBJ_CHANGE uevent on the device for each generation since the last
+ * (as the in-tree vmgenid driver does for a new VM generation), so that
+ * udev rules and systemd units can react to a resume without a daemon.
+ */
+static void hm_uevent_fn(struct work_struct *work)
+{
+	char env_gen[48];
+	char *envp[3];
+	struct device *dev;
+	u64 gen;
+
+	envp[0] = "HYBRID_MIGRATE_RESUMED=1";
+	envp[1] = env_gen;
+	envp[2] = NULL;
+
+	for (;;) {
+		mutex_lock(&hm.lock);
+		dev = hm.have_device ? hm_misc.this_device : NULL;
+		gen = hm.uevent_generation + 1;
+		if (!dev || gen > hm.generation) {
+			if (!dev)
+				hm.uevent_generation = hm.generation;
+			mutex_unlock(&hm.lock);
+			return;
+		}
+		hm.uevent_generation = gen;
+		mutex_unlock(&hm.lock);
+
+		snprintf(env_gen, sizeof(env_gen),
+			 "HYBRID_MIGRATE_GENERATION=%llu", gen);
+		kobject_uevent_env(&dev->kobj, KOBJ_CHANGE, envp);
+	}
 }
 
 /* --- PREPARE, acks, ABORT -------------------------------------------------- */
@@ -505,6 +545,10 @@ static void hm_complete(const struct hybrid_info *before,
 	hm.incarnation = incarnation;
 	hm_update_page();
 	hm_broadcast(&ev);
+
+	/* udev hears of it from a work item: a uevent allocates. */
+	if (!hm.dying)
+		schedule_work(&hm_uevent_work);
 
 	/* A new domain has a fresh data/ directory: publish again. */
 	hm.republish = true;
@@ -937,10 +981,11 @@ static struct dentry *hm_debugfs;
 static void hm_stop_work(void)
 {
 	mutex_lock(&hm.lock);
-	hm.dying = true;	/* no new xenstore work */
+	hm.dying = true;	/* no new xenstore or uevent work */
 	mutex_unlock(&hm.lock);
 	cancel_work_sync(&hm_resume_work);
 	cancel_delayed_work_sync(&hm_timeout_work);
+	cancel_work_sync(&hm_uevent_work);
 	flush_work(&hm_xenstore_work);
 }
 
@@ -1028,6 +1073,10 @@ static int __init hm_init(void)
 	err = fail_init_at == 2 ? -EBUSY : misc_register(&hm_misc);
 	if (err)
 		goto err_watch;
+	mutex_lock(&hm.lock);
+	hm.have_device = true;
+	hm.uevent_generation = hm.generation;
+	mutex_unlock(&hm.lock);
 
 	pr_info("/dev/%s ready, generation %llu\n", hm_misc.name,
 		hm.generation);
@@ -1052,6 +1101,10 @@ module_init(hm_init);
 static void __exit hm_exit(void)
 {
 	/* No file is open (each holds a module reference): stop the sources. */
+	mutex_lock(&hm.lock);
+	hm.have_device = false;
+	mutex_unlock(&hm.lock);
+	cancel_work_sync(&hm_uevent_work);
 	misc_deregister(&hm_misc);
 	debugfs_remove_recursive(hm_debugfs);
 	unregister_xenbus_watch(&hm_watch);

@@ -19,12 +19,12 @@
 #                     (A), and the generation of watch's last event (G)
 #   hm-timeline       for each resume the driver recorded since it was
 #                     loaded, '|'-joined: "gen=G early=E complete_us=C
-#                     thaw_us=T woke_us=W seen=S": microseconds from the
-#                     resume to page and COMPLETE (C), to the page
-#                     watcher's first sample after it (T, "none" if no
-#                     sample spans the resume), to agent A reading the
+#                     thaw_us=T woke_us=W seen=S uevents=U": microseconds
+#                     from the resume to page and COMPLETE (C), to the
+#                     page watcher's first sample after it (T, "none" if
+#                     no sample spans the resume), to agent A reading the
 #                     COMPLETE (W); S is the generation that first sample
-#                     saw
+#                     saw, U how many uevents the watcher heard for G
 
 HMDIR=/tmp/hm
 # the hybrid-irq suite's commands (irq-*) are in its own file
@@ -85,12 +85,13 @@ extra_agent() {
 	hm-timeline)
 		{
 			cat /sys/kernel/debug/hybrid-migrate/timeline
-			grep '^HMSPIN before=' "$HMDIR/spin.log"
+			grep -E '^HMSPIN (before|uevent)' "$HMDIR/spin.log"
 			grep '^HMEV .*type=COMPLETE' "$HMDIR/A.log"
 		} | awk '
 			{ delete f; for (i = 1; i <= NF; i++) { k = $i; sub(/=.*/, "", k); v = $i; sub(/^[^=]*=/, "", v); f[k] = v } }
 			/^resume_ns=/ { n++; r[n] = f["resume_ns"]; c[n] = f["complete_ns"]; g[n] = f["gen"]; e[n] = f["early"] }
-			/^HMSPIN/ { split($0, w, " "); s++; sb[s] = substr(w[2], 8); sa[s] = substr(w[4], 7); sg[s] = substr(w[5], 5) }
+			/^HMSPIN uevent/ { ue[f["gen"]]++ }
+			/^HMSPIN before=/ { split($0, w, " "); s++; sb[s] = substr(w[2], 8); sa[s] = substr(w[4], 7); sg[s] = substr(w[5], 5) }
 			/^HMEV/ { woke[f["gen"]] = f["latency_us"] }
 			END {
 				for (i = 1; i <= n; i++) {
@@ -99,7 +100,7 @@ extra_agent() {
 						if (sb[j] + 0 < r[i] + 0 && sa[j] + 0 >= r[i] + 0) {
 							t = int((sa[j] - r[i]) / 1000); seen = sg[j]; break
 						}
-					printf "gen=%s early=%s complete_us=%d thaw_us=%s woke_us=%s seen=%s|", g[i], e[i], (c[i] - r[i]) / 1000, t, (g[i] in woke) ? woke[g[i]] : "none", seen
+					printf "gen=%s early=%s complete_us=%d thaw_us=%s woke_us=%s seen=%s uevents=%d|", g[i], e[i], (c[i] - r[i]) / 1000, t, (g[i] in woke) ? woke[g[i]] : "none", seen, ue[g[i]]
 				}
 				print ""
 			}'

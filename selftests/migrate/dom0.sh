@@ -203,9 +203,10 @@ scen_notify_timeline() {
 		for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 		if (f["thaw_us"] == "none") print f["gen"] ": no sample spans the resume"
 		else if (f["seen"] + 0 < f["gen"] + 0) print f["gen"] ": the first sample after it saw generation " f["seen"]
+		if (f["uevents"] != 1) print f["gen"] ": " f["uevents"] " uevents"
 	}')
 	is "${_bad:-none}" none \
-		"notify: timeline: page and COMPLETE out before any process ran again; no process saw the old generation after a resume"
+		"notify: timeline: page and COMPLETE out before any process ran again; no process saw the old generation after a resume; one uevent each"
 	diag "timeline (us after each resume):" "$_tl"
 }
 

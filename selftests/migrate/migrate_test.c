@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/syscall.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include <linux/hybrid_migrate.h>
+#include <linux/netlink.h>
 
 #include "kselftest_harness.h"
 
@@ -894,6 +896,56 @@ TEST(complete_from_notifier_or_work)
 		EXPECT_EQ(0, read_one(fd, &ev));
 	}
 	munmap(p, sysconf(_SC_PAGESIZE));
+	close(fd);
+}
+
+/*
+ * The next uevent of the device: its HYBRID_MIGRATE_GENERATION, or -1 if
+ * none came within the socket's timeout.
+ */
+static long long next_uevent(int s)
+{
+	char buf[4096], *p;
+	long long gen;
+	ssize_t n;
+	int ours;
+
+	while ((n = recv(s, buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[n] = '\0';
+		ours = 0;
+		gen = -1;
+		for (p = buf; p < buf + n; p += strlen(p) + 1) {
+			if (!strcmp(p, "DEVNAME=hybrid-migrate"))
+				ours = 1;
+			if (!strncmp(p, "HYBRID_MIGRATE_GENERATION=", 26))
+				gen = atoll(p + 26);
+		}
+		if (ours)
+			return gen;
+	}
+	return -1;
+}
+
+/* Each resume sends one KOBJ_CHANGE uevent with its generation. */
+TEST(uevent_per_resume)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	struct timeval tv = { .tv_sec = 10 };
+	struct hybrid_migrate_info info;
+	int fd = open_dev(O_RDONLY);
+	int s = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+		       NETLINK_KOBJECT_UEVENT);
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, bind(s, (struct sockaddr *)&sa, sizeof(sa)));
+	ASSERT_EQ(0, setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	ASSERT_EQ(0, get_info(fd, &info));
+	ASSERT_EQ(0, put_num(DEBUGFS "fake_resume", 1));
+	ASSERT_EQ(0, put_num(DEBUGFS "fake_resume", 1));
+	EXPECT_EQ((long long)info.generation + 1, next_uevent(s));
+	EXPECT_EQ((long long)info.generation + 2, next_uevent(s));
+	close(s);
 	close(fd);
 }
 
