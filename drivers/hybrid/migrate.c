@@ -152,16 +152,21 @@ static struct miscdevice hm_misc;
 
 /* --- CPU features ------------------------------------------------------ */
 
+/*
+ * Runs in the resume notifier, where every CPUID is an exit to Xen: each
+ * leaf is read once, the two maxima first.
+ */
 static void hm_read_cpu(struct hybrid_cpu_features *f, u32 *incarnation)
 {
 	u32 base, eax, ebx, ecx, edx;
+	u32 max_basic = cpuid_eax(0), max_ext = cpuid_eax(0x80000000);
 	unsigned int i;
 
 	memset(f, 0, sizeof(*f));
 	for (i = 0; i < HYBRID_CPUID_NR_LEAVES; i++) {
 		struct hybrid_cpuid_leaf *l = &f->leaves[i];
 		u32 leaf = hybrid_cpuid_leaves[i][0];
-		u32 max = cpuid_eax(leaf & 0x80000000);
+		u32 max = leaf & 0x80000000 ? max_ext : max_basic;
 
 		l->leaf = leaf;
 		l->subleaf = hybrid_cpuid_leaves[i][1];
