@@ -183,7 +183,9 @@ migrate_extras() {
 		-o "$d/guest/hm_agent" "$top/selftests/migrate/hm_agent.c" \
 		"$top/tools/lib/hm.c" "$top/tools/lib/hm-features.c" &&
 	gcc -static -O2 -Wall -Wextra -Werror -I"$top/include/uapi" \
-		-o "$d/guest/hm_spin" "$top/selftests/migrate/hm_spin.c" || return 1
+		-o "$d/guest/hm_spin" "$top/selftests/migrate/hm_spin.c" &&
+	gcc -static -O2 -Wall -Wextra -Werror \
+		-o "$d/guest/hm_fanout" "$top/selftests/migrate/hm_fanout.c" || return 1
 	make -s -C "$top/tools" static O="$d/tools" WERROR=1 >&2 || return 1
 	cp "$d/tools/hybrid-migrate-static" "$d/guest/hybrid-migrate"
 	cp "$d/tools/hm-bench-static" "$d/guest/hm-bench"

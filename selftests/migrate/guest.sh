@@ -39,6 +39,15 @@ migrate_guest_tests() {
 	done <"$HMDIR/migrate_test.out"
 	is "$rc" 0 "migrate: migrate_test exited 0"
 
+	# What a PREPARE costs with 1, 100 and 10000 open files (a table for
+	# docs/performance.md; times under TCG mean little, ratios do).
+	if /rig/extra/hm_fanout >"$HMDIR/fanout.out" 2>&1; then
+		ok "migrate: hm_fanout measured a PREPARE with 1, 100 and 10000 open files"
+	else
+		not_ok "migrate: hm_fanout measured a PREPARE with 1, 100 and 10000 open files"
+	fi
+	while IFS= read -r l; do diag "fanout: $l"; done <"$HMDIR/fanout.out"
+
 	# Unload with a PREPARE pending (no file open): clean, host told.
 	id=$(( $(date +%s) * 1000 + 1 ))
 	echo "prepare $id 60000" >/sys/kernel/debug/hybrid-migrate/inject
