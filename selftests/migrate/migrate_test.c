@@ -78,37 +78,6 @@ static int inject(const char *fmt, ...)
 	return err;
 }
 
-static int param_get(const char *name)
-{
-	char path[128], buf[32] = "";
-	int fd;
-
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	if (read(fd, buf, sizeof(buf) - 1) < 0)
-		buf[0] = '\0';
-	close(fd);
-	return atoi(buf);
-}
-
-static int param_set(const char *name, int val)
-{
-	char path[128], buf[32];
-	int fd, n, err = 0;
-
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	n = snprintf(buf, sizeof(buf), "%d", val);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, buf, n) != n)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 /* Writes a number to a file (debugfs, cgroupfs); 0 or -errno. */
 static int put_num(const char *path, long long val)
 {
@@ -138,6 +107,22 @@ static long long get_num(const char *path)
 		buf[0] = '\0';
 	close(fd);
 	return buf[0] ? atoll(buf) : -1;
+}
+
+static int param_get(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	return get_num(path);
+}
+
+static int param_set(const char *name, int val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	return put_num(path, val);
 }
 
 /* Waits until a counter in debugfs exceeds before; bounded by 10 s. */
@@ -982,7 +967,7 @@ TEST(open_files_bound_per_user)
 {
 	enum { MAX = 4 };
 	int old = param_get("max_user_files");
-	int st, fds[MAX], i, fd, p[2];
+	int st, fds[MAX], i, fd, up[2], down[2];
 	/* by its directory: the rig's guest has / at mode 0700 */
 	int dev = open("/dev", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	pid_t child, other;
@@ -991,10 +976,14 @@ TEST(open_files_bound_per_user)
 	ASSERT_LE(0, dev);
 	ASSERT_LT(0, old);
 	ASSERT_EQ(0, param_set("max_user_files", MAX));
-	ASSERT_EQ(0, pipe(p));
+	/* up: the child holds its files; down closed: root has opened */
+	ASSERT_EQ(0, pipe(up));
+	ASSERT_EQ(0, pipe(down));
 	child = fork();
 	ASSERT_LE(0, child);
 	if (!child) {
+		close(up[0]);
+		close(down[1]);
 		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
 			_exit(10);
 		for (i = 0; i < MAX; i++) {
@@ -1018,15 +1007,15 @@ TEST(open_files_bound_per_user)
 		if (fd < 0)
 			_exit(15);
 		/* Hold the files while root opens. */
-		if (write(p[1], "x", 1) != 1)
+		if (write(up[1], "x", 1) != 1)
 			_exit(16);
-		close(p[1]);
-		if (read(p[0], &c, 1) != 0)
+		if (read(down[0], &c, 1) != 0)
 			_exit(17);
 		_exit(0);
 	}
-	close(p[1]);
-	if (read(p[0], &c, 1) != 1) {
+	close(up[1]);
+	close(down[0]);
+	if (read(up[0], &c, 1) != 1) {
 		waitpid(child, &st, 0);
 		param_set("max_user_files", old);
 		ASSERT_TRUE(WIFEXITED(st));
@@ -1036,7 +1025,8 @@ TEST(open_files_bound_per_user)
 	fd = openat(dev, "hybrid-migrate", O_RDONLY);
 	EXPECT_LE(0, fd);
 	close(fd);
-	close(p[0]);
+	close(up[0]);
+	close(down[1]);
 	close(dev);
 	ASSERT_EQ(child, waitpid(child, &st, 0));
 	param_set("max_user_files", old);
