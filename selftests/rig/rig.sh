@@ -143,7 +143,7 @@ default_guests() {
 		esac
 	else
 		case $1 in
-		xen417) echo "g61:$k61:default g61nvcvir:$k61:default:novcb,vir" ;;
+		xen417) echo "g61:$k61:default" ;;
 		xen420) echo "g613:$k613:default g613pirq:$k613:1" ;;
 		esac
 	fi
