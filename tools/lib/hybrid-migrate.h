@@ -98,23 +98,29 @@ void hm_page_read(const struct hybrid_migrate_page *page,
 /*
  * The generation counter of a mapped page.  On 64-bit user space this is
  * one load (the ABI guarantees the field alone is naturally aligned and
- * written whole); on 32-bit user space it is read under the sequence
- * counter.  No system call, no allocation, no lock.
+ * written whole); on 32-bit user space its two halves are read under the
+ * sequence counter, each with a 32-bit load, so that no 32-bit CPU needs
+ * libatomic for it.  No system call, no allocation, no lock.
  */
 static inline __u64 hm_page_generation(const struct hybrid_migrate_page *page)
 {
 #if __SIZEOF_POINTER__ >= 8
 	return __atomic_load_n(&page->generation, __ATOMIC_RELAXED);
 #else
-	__u32 seq;
-	__u64 gen;
+	const __u32 *half = (const __u32 *)&page->generation;
+	__u32 seq, w0, w1;
 
 	do {
 		seq = __atomic_load_n(&page->seq, __ATOMIC_ACQUIRE);
-		gen = __atomic_load_n(&page->generation, __ATOMIC_RELAXED);
+		w0 = __atomic_load_n(&half[0], __ATOMIC_RELAXED);
+		w1 = __atomic_load_n(&half[1], __ATOMIC_RELAXED);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	} while ((seq & 1) || seq != __atomic_load_n(&page->seq, __ATOMIC_RELAXED));
-	return gen;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (__u64)w1 << 32 | w0;
+#else
+	return (__u64)w0 << 32 | w1;
+#endif
 #endif
 }
 
@@ -122,7 +128,7 @@ static inline __u64 hm_page_generation(const struct hybrid_migrate_page *page)
 #if __SIZEOF_POINTER__ >= 8
 #define HM_GEN_LOADS	1
 #else
-#define HM_GEN_LOADS	3
+#define HM_GEN_LOADS	4
 #endif
 
 /* The hot-path check: the generation last seen, and where to look. */

@@ -351,6 +351,18 @@ run cc -Wall -Wextra -Werror -O2 -I"$top/tools/lib" -I"$top/include/uapi" -o "$t
 expect "libhybridmigrate(3): its example compiles with -Wall -Wextra -Werror" \
 	eval '[ $rc -eq 0 ] && grep -q "hm_gen_changed" "$tmp/example.c"'
 
+# 32-bit user space reads the generation without libatomic: no
+# __atomic_* call even for a CPU with no 64-bit atomic load (i386)
+mkdir -p "$tmp/asm32"
+ln -sf "/usr/include/$(cc -print-multiarch)/asm" "$tmp/asm32/asm"
+printf '%s\n' '#include "hybrid-migrate.h"' \
+	'unsigned long long gen(const struct hybrid_migrate_page *p) { return hm_page_generation(p); }' \
+	>"$tmp/gen32.c"
+run cc -m32 -march=i386 -O2 -Wall -Wextra -Werror -c -I"$tmp/asm32" -I"$top/tools/lib" \
+	-I"$top/include/uapi" -o "$tmp/gen32.o" "$tmp/gen32.c"
+expect "hm_page_generation(): a 32-bit (i386) build calls no __atomic_* function, needs no -latomic" \
+	eval '[ $rc -eq 0 ] && nm "$tmp/gen32.o" | grep -q " T gen$" && ! nm "$tmp/gen32.o" | grep -q __atomic'
+
 run "$b/hybrid-migrate-static" --version
 expect "hybrid-migrate-static: fully static, runs" \
 	eval '[ $rc -eq 0 ] && ! readelf -l "$b/hybrid-migrate-static" | grep -q INTERP &&
