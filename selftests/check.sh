@@ -17,6 +17,10 @@
 #               SCENARIO (space-separated) narrow it down.  A run of all
 #               parts boots every profile unless HYBRID_CHECK_PROFILES
 #               says otherwise, e.g. HYBRID_CHECK_PROFILES=native
+#   demo-prepare  make demo's own set-up, all of it but the boot: its
+#               guest, modules, suites and dom0 image (build/demo/), so
+#               that a demo that cannot start fails here, where Xen boots
+#               once (in "rig")
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +28,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/check
 parts=("$@")
 if [ ${#parts[@]} -eq 0 ]; then
-	parts=(unit tools checkpatch matrix dkms-check rig)
+	parts=(unit tools checkpatch matrix dkms-check demo-prepare rig)
 	: "${PROFILE:=${HYBRID_CHECK_PROFILES:-native xen417 xen420}}"
 fi
 
@@ -165,12 +169,13 @@ part_dkms-check() {
 
 # The hybrid-migrate suite rides along in the rig as its extra guest and
 # dom0 suites: modules for every guest kernel, static test programs.
+guest_kernels="$DEB12_KABI-amd64 $DEB13_KABI-amd64"
 migrate_extras() {
 	local d=$out/migrate-extra k ksft
 	rm -rf "$d"
 	mkdir -p "$d/guest/ko" "$d/dom0"
 	ksft=$("$top/selftests/build/linux-source.sh")/tools/testing/selftests || return 1
-	for k in "$DEB12_KABI-amd64" "$DEB13_KABI-amd64"; do
+	for k in $guest_kernels; do
 		"$top/selftests/build/module.sh" "$k" "$d/guest/ko/$k" >&2 || {
 			cat "$d/guest/ko/$k/build.log" >&2
 			return 1
@@ -201,25 +206,55 @@ migrate_extras() {
 	fi
 }
 
-part_rig() {
-	local args=() p f
-	for p in ${PROFILE:-}; do args+=(--profile "$p"); done
+# run_rig PART OUTDIR DEFAULT-PROFILES: the rig with the suites above, its
+# TAP prefixed with PART.  RIG_PREPARE_ONLY=1: everything but the boot
+# (rig.sh --prepare-only); its TAP is then what the preparation found.
+run_rig() {
+	local part=$1 dir=$2 profiles=${PROFILE:-$3} args=(--out "$2") p f
+	for p in $profiles; do args+=(--profile "$p"); done
 	for p in ${SCENARIO:-}; do args+=(--scenario "$p"); done
+	[ "${RIG_PREPARE_ONLY:-0}" = 1 ] && args+=(--prepare-only)
 	if migrate_extras; then
-		tap 0 "rig: hybrid-migrate suite built for the guests"
+		tap 0 "$part: hybrid-migrate suite built for the guests"
 	else
-		tap 1 "rig: hybrid-migrate suite built for the guests"
+		tap 1 "$part: hybrid-migrate suite built for the guests"
 	fi
 	RIG_EXTRA_GUEST=$out/migrate-extra/guest RIG_EXTRA_DOM0=$out/migrate-extra/dom0 \
 		"$top/selftests/rig/rig.sh" "${args[@]}" >&2
-	for p in ${PROFILE:-native xen417 xen420}; do
-		f=$top/build/rig/$p/results.tap
+	if [ "${RIG_PREPARE_ONLY:-0}" = 1 ]; then
+		for p in $profiles; do
+			sed -n "s/^\\(ok\\|not ok\\) - /\\1 - $part: /p" "$dir/$p/parts.tap" 2>/dev/null
+			[ -s "$dir/$p/dom0.cpio.gz" ]
+			tap $? "$part: $p: the machine's boot image is made"
+		done
+		return
+	fi
+	for p in $profiles; do
+		f=$dir/$p/results.tap
 		if [ ! -s "$f" ]; then
-			tap 1 "rig: $p produced results"
+			tap 1 "$part: $p produced results"
 			continue
 		fi
-		sed -n 's/^\(ok\|not ok\) [0-9]* - /\1 - rig: /p' "$f"
+		sed -n "s/^\\(ok\\|not ok\\) [0-9]* - /\\1 - $part: /p" "$f"
 	done
+}
+
+part_rig() {
+	run_rig rig "$top/build/rig" "native xen417 xen420"
+}
+
+# make demo's rig (selftests/demo.sh): one guest, the demo's dom0 script
+part_demo() {
+	HYBRID_DEMO=1 PROFILE=xen417 SCENARIO="sysfs extra" \
+		RIG_GUESTS="g61:$DEB12_KABI-amd64:default" \
+		run_rig demo "$top/build/demo" xen417
+}
+
+part_demo-prepare() {
+	sh -n "$top/selftests/migrate/demo-dom0.sh"
+	tap $? "demo-prepare: the demo's dom0 script parses"
+	RIG_PREPARE_ONLY=1 part_demo | sed 's/^\(ok\|not ok\) - demo: /\1 - demo-prepare: /'
+	rm -f "$top/build/demo/xen417/dom0.cpio.gz"
 }
 
 mkdir -p "$out"
