@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# chroot.sh deb12|deb13
+# chroot.sh deb12|deb13|debug
 #
 # Makes (once) and prints the path of a Debian build root holding the
 # pinned kernel headers, the compiler each kernel was built with, sparse
@@ -13,7 +13,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/versions.env"
 cache=${HYBRID_CACHE:-/var/cache/hybrid}
-name=${1:?usage: chroot.sh deb12|deb13}
+name=${1:?usage: chroot.sh deb12|deb13|debug}
 
 tools="gcc make libc6-dev sparse dkms kmod"
 case $name in
@@ -26,6 +26,16 @@ deb ${DEBIAN_MIRROR}-security bookworm-security main"
 	      linux-headers-$DEB12_KABI-cloud-amd64=$DEB12_KPKG
 	      linux-headers-$DEB12_612_KABI-amd64=$DEB12_612_KPKG
 	      linux-image-$DEB12_612_KABI-amd64-unsigned=$DEB12_612_KPKG"
+	;;
+debug)
+	# builds the debug guest kernel (debug-kernel.sh) from Debian 12's
+	# kernel source, and modules against it; cloud-amd64's headers
+	# carry the configuration it starts from
+	suite=bookworm
+	sources="deb $DEBIAN_MIRROR bookworm main
+deb ${DEBIAN_MIRROR}-security bookworm-security main"
+	pkgs="$tools bc bison flex libelf-dev libssl-dev cpio xz-utils lz4
+	      linux-headers-$DEB12_KABI-cloud-amd64=$DEB12_KPKG"
 	;;
 deb13)
 	suite=trixie

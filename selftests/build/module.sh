@@ -16,6 +16,7 @@ out=${2:?usage: module.sh KERNEL OUTDIR [MAKE-ARGS...]}
 shift 2
 
 case $kernel in
+"$RIG_DEBUG_KVER") rootname=debug ;;
 "$DEB13_KABI"-*) rootname=deb13 ;;
 *) rootname=deb12 ;;
 esac
