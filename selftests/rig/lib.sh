@@ -84,6 +84,7 @@ kernel_suite() {
 
 kernel_pkgver() {
 	case $1 in
+	"$RIG_DEBUG_KVER") echo "debug" ;;
 	"$DEB12_KABI"-*) echo "$DEB12_KPKG" ;;
 	"$DEB12_612_KABI"-*) echo "$DEB12_612_KPKG" ;;
 	"$DEB13_KABI"-*) echo "$DEB13_KPKG" ;;
@@ -93,8 +94,16 @@ kernel_pkgver() {
 
 # prep_kernel KVER (e.g. 6.1.0-56-amd64): extracted linux-image package in
 # $RIG_CACHE/kernels/KVER/root with modules.dep.  Prints that directory.
+# The debug guest kernel is built from source instead (debug-kernel.sh).
 prep_kernel() {
 	local kver=$1 ver suite deb d
+	if [ "$kver" = "$RIG_DEBUG_KVER" ]; then
+		d=$RIG_CACHE/kernels/$kver
+		"$TOP/selftests/build/debug-kernel.sh" --install "$d/root" >/dev/null ||
+			die "cannot build the debug kernel $kver"
+		echo "$d"
+		return
+	fi
 	ver=$(kernel_pkgver "$kver")
 	suite=$(kernel_suite "$kver")
 	d=$RIG_CACHE/kernels/$kver

@@ -26,7 +26,9 @@
 #                      effects from the rig's; smp2, 2 vCPUs; novcb,
 #                      booted with xen_no_vector_callback: Linux leaves
 #                      its MSIs on the LAPIC though Xen offers pirqs;
-#                      vir, viridian with the APIC assist in xl.cfg)
+#                      vir, viridian with the APIC assist in xl.cfg;
+#                      debug, the debug kernel's verdict at the end,
+#                      for KERNEL $RIG_DEBUG_KVER: make rig-debug)
 #   RIG_FULL_MATRIX=1  every guest kernel on every Xen profile
 #   RIG_EXTRA_GUEST    directory copied into the guest; its run.sh runs
 #                      after the built-in guest tests, TAP merged
@@ -373,7 +375,11 @@ run_xen() {
 		cp "$(prep_kernel "$kver")/root/boot/vmlinuz-$kver" "$ov/rig/guests/$name/vmlinuz"
 		build_guest_initrd "$kver" "$ko" "$ov/rig/guests/$name/initrd.gz"
 		echo "$name $kver $pirq ${opts:-mod}" >>"$ov/rig/guests.list"
-		n=$(( n + 1 ))
+		# a debug guest takes about three times as long (scenarios.sh)
+		case ",$opts," in
+		*,debug,*) n=$(( n + 3 )) ;;
+		*) n=$(( n + 1 )) ;;
+		esac
 	done
 	if [ "$n" = 0 ]; then
 		echo "not ok - $p: at least one guest prepared" >>"$parts"

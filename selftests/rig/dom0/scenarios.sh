@@ -82,7 +82,8 @@ guest_vcpus() {
 # guest_cfg NAME PIRQ OPTS (comma-separated: nomod, smp2, novcb: booted
 # with xen_no_vector_callback, so that Linux leaves its MSIs on the LAPIC
 # in a domain with HVM pirqs; vir: Xen's viridian enlightenments with the
-# APIC assist, for hybrid-irq's assisted EOI).  tsc_mode "native": QEMU's CPU has no
+# APIC assist, for hybrid-irq's assisted EOI; debug: the debug kernel,
+# make rig-debug).  tsc_mode "native": QEMU's CPU has no
 # invariant TSC, so Xen would emulate every RDTSC of the guest; that
 # swamps the exit counts, and the guests triple-faulted right after such
 # exits (docs/testing.md).
@@ -90,6 +91,8 @@ guest_cfg() {
 	_cmd="console=ttyS0 xen_emul_unplug=never"
 	case ",$3," in *,nomod,*) _cmd="$_cmd rig.module=0" ;; esac
 	case ",$3," in *,novcb,*) _cmd="$_cmd xen_no_vector_callback" ;; esac
+	# the debug kernel's reports must not push each other out of the log
+	case ",$3," in *,debug,*) _cmd="$_cmd log_buf_len=8M" ;; esac
 	[ -z "$GUEST_CMDLINE" ] || _cmd="$_cmd $GUEST_CMDLINE"
 	cat <<-EOC
 	name = "$1"
@@ -115,9 +118,11 @@ guest_cfg() {
 
 # boot_guest NAME: sets BOOTED=yes|no, TRIES, BOOT_SECS; RESUMES counts
 # the resumes (save/restore, migration) of this boot of the guest;
-# TF_BOOT is how many triple faults Xen had logged when it booted
+# TF_BOOT is how many triple faults Xen had logged when it booted.  A
+# boot and the guest's tests may take GUEST_LIMIT seconds (run_guest).
 boot_guest() {
 	_n=$1
+	_limit=${GUEST_LIMIT:-$GUEST_BOOT_TIMEOUT}
 	_log=/var/log/xen/console/guest-$_n.log
 	BOOTED=no
 	RESUMES=0
@@ -133,7 +138,7 @@ boot_guest() {
 		_why=timeout
 		_size=0
 		_quiet=$(now)
-		while [ "$(elapsed "$_t")" -lt "$GUEST_BOOT_TIMEOUT" ]; do
+		while [ "$(elapsed "$_t")" -lt "$_limit" ]; do
 			if grep -q '@@RIG-GUEST-TAP-END@@' "$_log" 2>/dev/null; then _why=up; break; fi
 			if ! xl domid "$_n" >/dev/null 2>&1; then _why=gone; break; fi
 			_s=$(wc -c <"$_log" 2>/dev/null || echo 0)
@@ -157,7 +162,7 @@ boot_guest() {
 			if [ "$_why" = quiet ]; then
 				diag "boot try $TRIES: console silent for ${GUEST_QUIET_TIMEOUT}s, hung after ${BOOT_SECS}s" "$(tail -n 8 "$_log" 2>/dev/null)"
 			else
-				diag "boot try $TRIES: no end of guest TAP within ${GUEST_BOOT_TIMEOUT}s" "$(tail -n 8 "$_log" 2>/dev/null)"
+				diag "boot try $TRIES: no end of guest TAP within ${_limit}s" "$(tail -n 8 "$_log" 2>/dev/null)"
 			fi
 			xl destroy "$_n" >/dev/null 2>&1 ;;
 		esac
@@ -670,6 +675,26 @@ scen_extra() {
 	is "$_rc" 0 "extra: dom0 script exited 0"
 }
 
+# scen_debug NAME: after every other scenario, the debug kernel's
+# verdict on everything the guest ran since it booted (guest_debug_scan)
+scen_debug() {
+	_d=$(xl domid "$1" 2>/dev/null)
+	if [ -z "$_d" ] || ! ask "$_d" 600 debug-scan; then
+		not_ok "debug: the guest scanned for leaks and reports (answer '${ANSWER:-}')"
+		return
+	fi
+	diag "debug: $ANSWER after $RESUMES resume(s) of this boot, $RECOVERED recovery(s) in this profile"
+	if [ "$RECOVERED" -gt 0 ]; then
+		diag "debug: a boot lost to the emulator was not scanned; its console is kept as $1-console-lost*.log"
+	fi
+	like "$ANSWER" "leaks=0 reports=0 lockups=[0-9]+" "debug: no kmemleak leak and no KASAN, KFENCE, lockdep, UBSAN or debug-objects report"
+	case $ANSWER in
+	"leaks=0 reports=0 "*) ;;
+	*) diag "debug: what the guest found:" "$(tr -d '\r' <"$(guest_console "$1")" |
+		grep -E '^rig (kmemleak|report): ' | head -n 60)" ;;
+	esac
+}
+
 # guest_scenarios OPTS: the scenarios a guest with OPTS runs.  A guest
 # booted with xen_no_vector_callback (novcb) that does not load hybrid
 # (nomod) is not suspended: the kernel does not set its INTx event
@@ -701,6 +726,9 @@ run_guest() {
 		diag "$_name: no save/restore or migration: without hybrid, a guest booted with xen_no_vector_callback does not come back from a restore"
 	guest_cfg "$_name" "$3" "$4" >"/tmp/$_name.cfg"
 	cp "/tmp/$_name.cfg" "$RES/$_name.cfg"
+	# KASAN, lockdep and kmemleak slow the debug kernel down about threefold
+	GUEST_LIMIT=$GUEST_BOOT_TIMEOUT
+	case ",$4," in *,debug,*) GUEST_LIMIT=$(( GUEST_BOOT_TIMEOUT * 3 )) ;; esac
 	boot_guest "$_name"
 	if [ "$BOOTED" = yes ]; then
 		ok "guest booted and ran its tests in ${BOOT_SECS}s (boot tries: $TRIES of at most $BOOT_TRIES)"
@@ -725,6 +753,7 @@ run_guest() {
 	if want extra && [ -e /rig/extra ]; then scenario "$_name" scen_extra; fi
 	want soak && scen_soak "$_name"
 	want irqbench && scenario "$_name" scen_irqbench
+	case ",$4," in *,debug,*) scen_debug "$_name" ;; esac
 	cp "/var/log/xen/console/guest-$_name.log" "$RES/$_name-console.log" 2>/dev/null
 	xl destroy "$_name" >/dev/null 2>&1
 	if wait_for 60 sh -c "! xl domid $_name >/dev/null 2>&1"; then

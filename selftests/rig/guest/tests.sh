@@ -166,6 +166,32 @@ guest_netstats() {
 		"rx_missed=$(cat $s/rx_missed_errors) tx=$(cat $s/tx_packets)"
 }
 
+# The debug kernel's verdict (make rig-debug): two kmemleak scans (an
+# object is reported once no scan found a reference to it), then
+# "leaks=N reports=N lockups=N" over the kernel log since boot: leaks
+# kmemleak suspects, reports from KASAN, KFENCE, lockdep, UBSAN, debug
+# objects or any other BUG/WARNING, and soft lockups (the watchdog
+# seeing the emulated CPU stall across a suspend; counted, not reports).
+# Every leak and report line goes to the console, which dom0 keeps.
+DEBUG_REPORTS='BUG:|WARNING:|UBSAN:|ODEBUG:|Oops|general protection|INFO: (possible|trying|task)|kmemleak: .*new suspected'
+guest_debug_scan() {
+	k=/sys/kernel/debug/kmemleak
+	[ -e $k ] || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+	if [ ! -w $k ]; then
+		echo "no-kmemleak"
+		return
+	fi
+	echo scan >$k
+	echo scan >$k
+	cat $k >/tmp/kmemleak
+	sed 's/^/rig kmemleak: /' /tmp/kmemleak >/dev/console
+	dmesg | grep -E "$DEBUG_REPORTS" | grep -v 'soft lockup' >/tmp/reports
+	sed 's/^/rig report: /' /tmp/reports >/dev/console
+	echo "leaks=$(grep -c '^unreferenced object' /tmp/kmemleak)" \
+		"reports=$(grep -c . /tmp/reports)" \
+		"lockups=$(dmesg | grep -c 'soft lockup')"
+}
+
 # Serve dom0: requests "SEQ CMD ARG..." in ~/data/rig/req, answers
 # "SEQ RESULT" in ~/data/rig/resp.  A RIG_EXTRA_GUEST suite with an
 # agent.sh gets the commands the rig does not know: the agent sources it
@@ -192,6 +218,7 @@ guest_agent() {
 		ping) resp="pong ${3:-} $(cut -d' ' -f1 /proc/uptime)" ;;
 		recheck) resp=$(guest_recheck) ;;
 		netstats) resp=$(guest_netstats) ;;
+		debug-scan) resp=$(guest_debug_scan) ;;
 		*)
 			if [ "$extra" = yes ]; then
 				shift
