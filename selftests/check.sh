@@ -190,14 +190,17 @@ migrate_extras() {
 	gcc -static -O2 -Wall -Wextra -Werror -I"$top/include/uapi" \
 		-o "$d/guest/hm_spin" "$top/selftests/migrate/hm_spin.c" &&
 	gcc -static -O2 -Wall -Wextra -Werror \
-		-o "$d/guest/hm_fanout" "$top/selftests/migrate/hm_fanout.c" || return 1
+		-o "$d/guest/hm_fanout" "$top/selftests/migrate/hm_fanout.c" &&
+	gcc -static -O2 -Wall -Wextra -Werror -pthread -I"$top/include/uapi" \
+		-o "$d/guest/hm_fuzz" "$top/selftests/migrate/hm_fuzz.c" || return 1
 	make -s -C "$top/tools" static O="$d/tools" WERROR=1 >&2 || return 1
 	cp "$d/tools/hybrid-migrate-static" "$d/guest/hybrid-migrate"
 	cp "$d/tools/hm-bench-static" "$d/guest/hm-bench"
 	cp "$top/selftests/migrate/guest.sh" "$top/selftests/migrate/agent.sh" "$d/guest/"
 	cp "$top/selftests/irq/guest.sh" "$d/guest/irq.sh"
 	cp "$top/selftests/migrate/guest-run.sh" "$d/guest/run.sh"
-	cp "$top/selftests/migrate/dom0.sh" "$top/tools/xl-migrate-notify" "$d/dom0/"
+	cp "$top/selftests/migrate/dom0.sh" "$top/selftests/migrate/stress.sh" \
+		"$top/tools/xl-migrate-notify" "$d/dom0/"
 	cp "$top/selftests/irq/dom0.sh" "$d/dom0/irq.sh"
 	if [ -n "${HYBRID_DEMO:-}" ]; then
 		cp "$top/selftests/migrate/demo-dom0.sh" "$d/dom0/run.sh"

@@ -25,10 +25,36 @@
 #                     no sample spans the resume), to agent A reading the
 #                     COMPLETE (W); S is the generation that first sample
 #                     saw, U how many uevents the watcher heard for G
+#   hm-soak-start     (make rig-debug's soak) mark agent A's log, start a
+#                     plain reader P and a reader N that is stopped at
+#                     once and so never reads
+#   hm-soak-end       let N read, then what the three read since the
+#                     mark: "a_prepare= a_ack= a_complete= a_other=
+#                     p_records= p_first= p_last= p_gaps= p_lost=
+#                     n_records= n_first= n_last= n_lost="
+#   hm-fuzz S T SEED  start hm_fuzz for S seconds with T threads
+#   hm-fuzz-result    "running", or its HMFUZZ line and " rc=N"
 
 HMDIR=/tmp/hm
 # the hybrid-irq suite's commands (irq-*) are in its own file
 [ -f /rig/extra/irq.sh ] && . /rig/extra/irq.sh
+
+# soak_reader X LOG: "X_records= X_first= X_last= X_gaps= X_lost=" for an
+# hm_agent's log: records other than LOST, their first and last seq, how
+# many seq gaps not covered by a LOST record, and the LOST counts' sum
+soak_reader() {
+	grep '^HMEV' "$2" | awk -v x="$1" '
+		{ for (i = 2; i <= NF; i++) { k = $i; sub(/=.*/, "", k); v = $i; sub(/^[^=]*=/, "", v); f[k] = v } }
+		f["type"] == "LOST" { lost += f["count"]; covered = f["count"]; next }
+		{
+			n++
+			if (!first) first = f["seq"]
+			if (last && f["seq"] != last + 1 + covered) gaps++
+			last = f["seq"]; covered = 0
+		}
+		END { printf "%s_records=%d %s_first=%d %s_last=%d %s_gaps=%d %s_lost=%d",
+			x, n, x, first, x, last, x, gaps, x, lost }'
+}
 
 extra_agent() {
 	case ${1:-} in
@@ -104,6 +130,44 @@ extra_agent() {
 				}
 				print ""
 			}'
+		;;
+	hm-soak-start)
+		wc -l <"$HMDIR/A.log" >"$HMDIR/soak.mark"
+		/rig/extra/hm_agent --no-ack >"$HMDIR/P.log" 2>&1 &
+		/rig/extra/hm_agent --no-ack >"$HMDIR/N.log" 2>&1 &
+		echo $! >"$HMDIR/N.pid"
+		if wait_for 10 grep -q 'HMAGENT ready' "$HMDIR/P.log" &&
+		   wait_for 10 grep -q 'HMAGENT ready' "$HMDIR/N.log" &&
+		   kill -STOP "$(cat "$HMDIR/N.pid")"; then
+			echo started
+		else
+			echo start-failed
+		fi
+		;;
+	hm-soak-end)
+		kill -CONT "$(cat "$HMDIR/N.pid")"
+		# N has caught up once it read P's last record
+		_last=$(grep '^HMEV' "$HMDIR/P.log" | tail -n 1 | sed 's/^HMEV seq=\([0-9]*\).*/\1/')
+		wait_for 30 grep -q "^HMEV seq=${_last:-x} " "$HMDIR/N.log"
+		tail -n +"$(( $(cat "$HMDIR/soak.mark") + 1 ))" "$HMDIR/A.log" >"$HMDIR/A.soak"
+		echo "a_prepare=$(grep -c '^HMEV .*type=PREPARE ' "$HMDIR/A.soak")" \
+			"a_ack=$(grep -c '^HMACK .* rc=0' "$HMDIR/A.soak")" \
+			"a_complete=$(grep -c '^HMEV .*type=COMPLETE .*cflags=0x1 ' "$HMDIR/A.soak")" \
+			"a_other=$(grep -c '^HMEV .*type=\(LOST\|ABORT\)' "$HMDIR/A.soak")" \
+			"$(soak_reader p "$HMDIR/P.log") $(soak_reader n "$HMDIR/N.log")"
+		;;
+	hm-fuzz)
+		rm -f "$HMDIR/fuzz.rc"
+		( /rig/extra/hm_fuzz "$2" "$3" "$4" >"$HMDIR/fuzz.out" 2>&1
+		  echo $? >"$HMDIR/fuzz.rc" ) >/dev/null 2>&1 &
+		echo fuzzing
+		;;
+	hm-fuzz-result)
+		if [ -s "$HMDIR/fuzz.rc" ]; then
+			echo "$(grep '^HMFUZZ calls=' "$HMDIR/fuzz.out") rc=$(cat "$HMDIR/fuzz.rc")"
+		else
+			echo running
+		fi
 		;;
 	*)
 		echo "unknown-hm-command"

@@ -21,4 +21,10 @@ scen_irq_traffic "$GUEST"
 scen_irq_affinity "$GUEST"
 ! want saverestore || scen_irq_checkpoint "$GUEST"
 scen_notify "$GUEST"
+# make rig-debug's soak and fuzzer (stress.sh)
+if [ "${HM_STRESS:-0}" = 1 ]; then
+	. /rig/extra/stress.sh
+	! want migrate || scen_hm_soak "$GUEST"
+	scen_hm_fuzz "$GUEST"
+fi
 scen_irq_after "$GUEST"

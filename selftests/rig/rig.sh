@@ -64,6 +64,11 @@
 #                      under a stream of pings from dom0 (default 0: a
 #                      suspend under traffic can leave the emulated NIC
 #                      receiving no more, with or without hybrid)
+#   RIG_HM_STRESS=1    the hybrid-migrate suite also runs its soak
+#                      (RIG_HM_SOAK_MIGRATIONS announced live migrations,
+#                      default 50, and RIG_HM_SOAK_SAVES saves, default
+#                      10) and its fuzzer (RIG_HM_FUZZ_SECS, default 300)
+#                      on every guest; make rig-debug sets it
 #   RIG_GUEST_CMDLINE  words appended to every guest's kernel command line
 #   RIG_GUEST_XLCFG    lines appended to every guest's xl.cfg (';'-separated)
 #   RIG_QEMU_ACCEL     QEMU -accel for the Xen profiles (tcg,thread=multi)
@@ -409,6 +414,10 @@ run_xen() {
 	GUEST_XLCFG='${RIG_GUEST_XLCFG:-}'
 	TEST_MACHINE_RESET="${RIG_TEST_MACHINE_RESET:-}"
 	TEST_EMU_OOPS="${RIG_TEST_EMU_OOPS:-}"
+	HM_STRESS=${RIG_HM_STRESS:-0}
+	HM_SOAK_MIGRATIONS=${RIG_HM_SOAK_MIGRATIONS:-50}
+	HM_SOAK_SAVES=${RIG_HM_SOAK_SAVES:-10}
+	HM_FUZZ_SECS=${RIG_HM_FUZZ_SECS:-300}
 	EOF
 	# the dom0 roots are merged-/usr: /lib is a symlink the overlay must
 	# not replace with a directory
