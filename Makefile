@@ -19,6 +19,9 @@
 #   make unit | tools-check | checkpatch | matrix | dkms-check | rig
 #                             one part of it (tools-check: part "tools")
 #   make rig PROFILE=xen417 SCENARIO=migrate   one profile, one scenario
+#   make rig-debug            the rig's Xen profiles on a guest booted from a
+#                             debug kernel (KASAN, lockdep, kmemleak, UBSAN),
+#                             built once; hours, not part of make check
 #   make demo                 boot a Xen HVM guest and show hybrid at work
 #   make bench-irq            VM exits of the interrupt path on Xen 4.17 and
 #                             4.20, as the tables of docs/performance.md
@@ -41,7 +44,7 @@ BUILD := $(abspath $(OBJ))
 endif
 
 .PHONY: all modules clean install install-modules dkms-install dkms-remove \
-	deps check unit checkpatch matrix dkms-check rig demo tools tools-static \
+	deps check unit checkpatch matrix dkms-check rig rig-debug demo tools tools-static \
 	install-tools uninstall-tools clean-tools tools-check bench-irq
 
 all: modules
@@ -97,7 +100,7 @@ deps:
 check:
 	$(TOP)/selftests/check.sh
 
-unit checkpatch matrix dkms-check rig:
+unit checkpatch matrix dkms-check rig rig-debug:
 	PROFILE="$(PROFILE)" SCENARIO="$(SCENARIO)" $(TOP)/selftests/check.sh $@
 
 tools-check:

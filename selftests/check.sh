@@ -21,6 +21,10 @@
 #               guest, modules, suites and dom0 image (build/demo/), so
 #               that a demo that cannot start fails here, where Xen boots
 #               once (in "rig")
+#   rig-debug   on request only (make rig-debug; hours, not in make
+#               check): the rig's Xen profiles with one guest booted from
+#               the debug kernel (KASAN, KFENCE, kmemleak, lockdep, UBSAN,
+#               debug objects), built first if it is not cached
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -258,6 +262,19 @@ part_demo-prepare() {
 	tap $? "demo-prepare: the demo's dom0 script parses"
 	RIG_PREPARE_ONLY=1 part_demo | sed 's/^\(ok\|not ok\) - demo: /\1 - demo-prepare: /'
 	rm -f "$top/build/demo/xen417/dom0.cpio.gz"
+}
+
+part_rig-debug() {
+	if "$top/selftests/build/debug-kernel.sh" >&2; then
+		tap 0 "rig-debug: the debug kernel $RIG_DEBUG_KVER is built"
+	else
+		tap 1 "rig-debug: the debug kernel $RIG_DEBUG_KVER is built"
+		return
+	fi
+	guest_kernels="$guest_kernels $RIG_DEBUG_KVER"
+	RIG_HM_STRESS=${RIG_HM_STRESS:-1} \
+	RIG_GUESTS=${RIG_GUESTS:-gdebug:$RIG_DEBUG_KVER:default:debug} \
+		run_rig rig-debug "$top/build/rig-debug" "xen417 xen420"
 }
 
 mkdir -p "$out"
