@@ -14,6 +14,8 @@
 #                             rule, systemd unit (DESTDIR, PREFIX=/usr/local)
 #   make uninstall-tools      remove them (the same DESTDIR and PREFIX)
 #   make dkms-install         register, build and install with DKMS
+#   make deb                  the Debian packages, into build/deb/ (root:
+#                             built in the Debian 12 build root)
 #   make deps                 install what the checks need (Debian 12, root)
 #   make check                every test; ends with "N passed, N failed"
 #   make unit | tools-check | checkpatch | matrix | dkms-check | rig
@@ -44,7 +46,8 @@ BUILD := $(abspath $(OBJ))
 endif
 
 .PHONY: all modules clean install install-modules dkms-install dkms-remove \
-	deps check unit checkpatch matrix dkms-check rig rig-debug demo tools tools-static \
+	deps check unit checkpatch matrix dkms-check packages rig rig-debug demo \
+	deb tools tools-static \
 	install-tools uninstall-tools clean-tools tools-check bench-irq
 
 all: modules
@@ -97,10 +100,13 @@ dkms-remove:
 deps:
 	$(TOP)/selftests/deps.sh
 
+deb:
+	$(TOP)/selftests/build/deb.sh $(TOP)/build/deb
+
 check:
 	$(TOP)/selftests/check.sh
 
-unit checkpatch matrix dkms-check rig rig-debug:
+unit checkpatch matrix dkms-check packages rig rig-debug:
 	PROFILE="$(PROFILE)" SCENARIO="$(SCENARIO)" $(TOP)/selftests/check.sh $@
 
 tools-check:

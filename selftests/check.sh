@@ -17,6 +17,9 @@
 #               SCENARIO (space-separated) narrow it down.  A run of all
 #               parts boots every profile unless HYBRID_CHECK_PROFILES
 #               says otherwise, e.g. HYBRID_CHECK_PROFILES=native
+#   packages    the Debian packages (make deb): built, lintian, installed
+#               with apt-get into the Debian 12 and 13 build roots (DKMS
+#               builds the modules for every kernel there), used, purged
 #   demo-prepare  make demo's own set-up, all of it but the boot: its
 #               guest, modules, suites and dom0 image (build/demo/), so
 #               that a demo that cannot start fails here, where Xen boots
@@ -32,7 +35,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/check
 parts=("$@")
 if [ ${#parts[@]} -eq 0 ]; then
-	parts=(unit tools checkpatch matrix dkms-check demo-prepare rig)
+	parts=(unit tools checkpatch matrix dkms-check packages demo-prepare rig)
 	: "${PROFILE:=${HYBRID_CHECK_PROFILES:-native xen417 xen420}}"
 fi
 
@@ -169,6 +172,93 @@ check_probes() { # KERNEL DIR
 
 part_dkms-check() {
 	"$top/selftests/build/dkms-check.sh"
+}
+
+PACKAGES="hybrid-dkms hybrid-migrate libhybridmigrate1 libhybridmigrate-dev"
+
+# in_chroot ROOT CMD: CMD (sh) in a build root with /proc and /dev, as
+# dkms needs them, in a mount namespace of its own
+in_chroot() {
+	unshare --mount sh -c 'mount -t proc proc "$0/proc" &&
+		mount --rbind /dev "$0/dev" && exec chroot "$0" sh -c "$1"' "$@"
+}
+
+# pkg_try ROOTNAME ROOT: the packages of $out/deb installed into a build
+# root, checked, and purged (purged whatever happened before)
+pkg_try() {
+	local r=$1 root=$2 k m rc bad log=$out/deb/$1.log
+	rm -rf "$root/tmp/hybrid-debs"
+	mkdir -p "$root/tmp/hybrid-debs"
+	for m in $PACKAGES; do cp "$out/deb/${m}_"*.deb "$root/tmp/hybrid-debs/"; done
+	# nothing of hybrid there before (a run stopped half-way, dkms-check)
+	in_chroot "$root" 'for v in /var/lib/dkms/hybrid/[0-9]*; do
+		[ -d "$v" ] && dkms remove "hybrid/${v##*/}" --all; done; rm -rf /usr/src/hybrid-*' >"$log" 2>&1
+	# every kernel with headers in the root, as on a first installation
+	# in a chroot; not just the running one
+	autoinstall_all_kernels=1 DEBIAN_FRONTEND=noninteractive \
+		in_chroot "$root" 'apt-get install -y -q /tmp/hybrid-debs/*.deb' >>"$log" 2>&1
+	rc=$?
+	tap $rc "packages: $r: apt-get install ./hybrid-dkms ./hybrid-migrate ./libhybridmigrate1 ./libhybridmigrate-dev"
+	[ $rc -eq 0 ] || tail -n 30 "$log" >&2
+	for k in $(ls "$root/lib/modules"); do
+		chroot "$root" test -d "/lib/modules/$k/build" || continue
+		bad=
+		for m in hybrid hybrid-irq hybrid-migrate; do
+			ls "$root/lib/modules/$k/updates/dkms/$m.ko"* >/dev/null 2>&1 || bad="$bad $m"
+		done
+		in_chroot "$root" "dkms status -m hybrid -k $k" 2>&1 | grep -q ': installed' || bad="$bad (dkms status)"
+		[ -z "$bad" ]
+		tap $? "packages: $r: DKMS built and installed hybrid, hybrid-irq and hybrid-migrate for $k${bad:+; missing:$bad}"
+	done
+	# the library, its header and pkg-config file, as an application uses them
+	printf '%s\n' '#include <stdio.h>' '#include <hybrid-migrate.h>' \
+		'int main(void) { puts(hm_version()); return 0; }' >"$root/tmp/hybrid-debs/app.c"
+	chroot "$root" sh -c 'cc -Wall -Werror -o /tmp/hybrid-debs/app /tmp/hybrid-debs/app.c \
+		$(sed -n "s/^Cflags: *//p" /usr/lib/*/pkgconfig/libhybridmigrate.pc | sed "s|\${includedir}|/usr/include/hybrid-migrate|") \
+		-lhybridmigrate && /tmp/hybrid-debs/app' >>"$log" 2>&1
+	tap $? "packages: $r: an application builds against libhybridmigrate-dev and runs with libhybridmigrate1"
+	chroot "$root" sh -c 'hybrid-migrate --version &&
+		test -f /lib/systemd/system/hybrid-migrate-hook.service &&
+		test -f /usr/lib/udev/rules.d/70-hybrid-migrate.rules &&
+		test -f /usr/share/man/man1/hybrid-migrate.1.gz &&
+		test -f /usr/share/man/man3/hm_open.3.gz &&
+		test -f /usr/include/hybrid-migrate/linux/hybrid_migrate.h &&
+		! test -e /usr/include/linux/hybrid_migrate.h' >>"$log" 2>&1
+	tap $? "packages: $r: hybrid-migrate runs; its unit, udev rule and man pages, the headers in their own directory"
+	DEBIAN_FRONTEND=noninteractive in_chroot "$root" "apt-get purge -y -q $PACKAGES" >>"$log" 2>&1
+	rc=$?
+	bad=$(chroot "$root" sh -c 'dpkg-query -W -f="\${db:Status-Abbrev} \${Package}\n" '"$PACKAGES"' 2>/dev/null | grep -v "^un "
+		ls -d /usr/src/hybrid-* /var/lib/dkms/hybrid /lib/modules/*/updates/dkms/hybrid* \
+			/usr/include/hybrid-migrate /usr/lib/*/libhybridmigrate* /usr/bin/hybrid-migrate 2>/dev/null')
+	[ $rc -eq 0 ] && [ -z "$bad" ]
+	tap $? "packages: $r: apt-get purge leaves nothing behind${bad:+: $(echo $bad)}"
+	rm -rf "$root/tmp/hybrid-debs"
+}
+
+part_packages() {
+	local d=$out/deb m missing= r root
+	if "$top/selftests/build/deb.sh" "$d" >&2; then
+		for m in $PACKAGES; do
+			ls "$d/${m}_"*.deb >/dev/null 2>&1 || missing="$missing $m"
+		done
+		[ -z "$missing" ]
+		tap $? "packages: make deb builds $PACKAGES${missing:+ (missing:$missing)}"
+	else
+		tap 1 "packages: make deb builds $PACKAGES"
+		return
+	fi
+	root=$("$top/selftests/build/chroot.sh" deb12)
+	rm -rf "$root/tmp/lint"
+	mkdir -p "$root/tmp/lint"
+	cp "$d"/*.deb "$d"/*.changes "$d"/*.buildinfo "$d"/*.dsc "$d"/*.tar.* "$root/tmp/lint/"
+	chroot "$root" lintian --fail-on error,warning --tag-display-limit 0 \
+		/tmp/lint/"$(basename "$d"/*.changes)" >"$d/lintian.log" 2>&1
+	tap $? "packages: lintian: no error and no warning"
+	grep -v 'root privileges' "$d/lintian.log" >&2
+	rm -rf "$root/tmp/lint"
+	for r in deb12 deb13; do
+		pkg_try "$r" "$("$top/selftests/build/chroot.sh" "$r")"
+	done
 }
 
 # The hybrid-migrate suite rides along in the rig as its extra guest and

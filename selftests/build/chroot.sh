@@ -22,7 +22,9 @@ deb12)
 	sources="deb $DEBIAN_MIRROR bookworm main
 deb $DEBIAN_MIRROR bookworm-updates main
 deb ${DEBIAN_MIRROR}-security bookworm-security main"
-	pkgs="$tools linux-headers-$DEB12_KABI-amd64=$DEB12_KPKG
+	# and the Debian packages are built and checked here (deb.sh)
+	pkgs="$tools build-essential debhelper dh-dkms lintian
+	      linux-headers-$DEB12_KABI-amd64=$DEB12_KPKG
 	      linux-headers-$DEB12_KABI-cloud-amd64=$DEB12_KPKG
 	      linux-headers-$DEB12_612_KABI-amd64=$DEB12_612_KPKG
 	      linux-image-$DEB12_612_KABI-amd64-unsigned=$DEB12_612_KPKG"

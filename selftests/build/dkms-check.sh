@@ -89,8 +89,10 @@ check_root() { # ROOTNAME KERNEL...
 	fi
 	tap $rc "dkms: refuses $fake (no Xen guest support) before building"
 
+	# the root as it was, for the packages' test (check.sh)
 	in_root "$root" "$rootname-remove" dkms remove "hybrid/$version" --all
-	rm -rf "$root/usr/src/linux-headers-$fake" "$root/lib/modules/$fake"
+	rm -rf "$root/usr/src/linux-headers-$fake" "$root/lib/modules/$fake" \
+		"$root/usr/src/hybrid-$version"
 }
 
 roots=${DKMS_ROOTS:-deb12 deb13}
