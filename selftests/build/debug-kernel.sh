@@ -10,7 +10,7 @@
 # KFENCE, kmemleak, lockdep, debug objects, UBSAN) merged on top.  It is
 # built inside the "debug" build root (chroot.sh), where the tree stays
 # as /usr/src/linux-headers-$RIG_DEBUG_KVER: module.sh builds hybrid
-# against it there.  About 40 minutes on two cores, then cached until
+# against it there.  About 25 minutes on two cores, then cached until
 # the source, the base configuration or debug.config change.
 #
 # With --install, puts boot/vmlinuz-KVER, boot/System.map-KVER and
