@@ -352,7 +352,7 @@ deadline_left() {
 }
 
 run_xen() {
-	local p=$1 d=$OUT/$1 xen base dkver dkd ov parts g name kver pirq opts ko n
+	local p=$1 d=$OUT/$1 xen base dkver dkd ov parts g name kver pirq opts ko n guests
 	rm -rf "$d"
 	mkdir -p "$d/artifacts"
 	parts=$d/parts.tap
@@ -367,6 +367,7 @@ run_xen() {
 	ov=$(mktemp -d "$OUT/.dom0.XXXXXX")
 	mkdir -p "$ov/rig/guests"
 	n=0
+	guests=0
 	for g in $(default_guests "$p"); do
 		IFS=: read -r name kver pirq opts <<<"$g"
 		if ko=$(build_module "$kver"); then
@@ -380,6 +381,7 @@ run_xen() {
 		cp "$(prep_kernel "$kver")/root/boot/vmlinuz-$kver" "$ov/rig/guests/$name/vmlinuz"
 		build_guest_initrd "$kver" "$ko" "$ov/rig/guests/$name/initrd.gz"
 		echo "$name $kver $pirq ${opts:-mod}" >>"$ov/rig/guests.list"
+		guests=$(( guests + 1 ))
 		# a debug guest takes about three times as long (scenarios.sh)
 		case ",$opts," in
 		*,debug,*) n=$(( n + 3 )) ;;
@@ -430,6 +432,11 @@ run_xen() {
 	[ "$PREPARE_ONLY" = yes ] && return
 
 	local limit=$(( 600 + n * 1500 )) try=1 why left
+	# the stress of RIG_HM_STRESS: 90 s a suspend and the fuzzer, a guest
+	if [ "${RIG_HM_STRESS:-0}" = 1 ]; then
+		limit=$(( limit + guests * (300 + ${RIG_HM_FUZZ_SECS:-300} +
+			90 * (${RIG_HM_SOAK_MIGRATIONS:-50} + ${RIG_HM_SOAK_SAVES:-10})) ))
+	fi
 	while :; do
 		left=$(( $(deadline_left) - 120 ))
 		[ "$left" -lt "$limit" ] && limit=$left
