@@ -431,7 +431,10 @@ run_xen() {
 	rm -f "$d/overlay.cpio.gz"
 	[ "$PREPARE_ONLY" = yes ] && return
 
-	local limit=$(( 600 + n * 1500 )) try=1 why left
+	# 25 minutes a guest, and 15 for each recovery the profile may spend
+	# (a guest boot and a scenario run again: the extra suite takes 12
+	# here), so that a recovered profile is not cut off after all
+	local limit=$(( 600 + n * 1500 + RIG_RECOVER * 900 )) try=1 why left
 	# the stress of RIG_HM_STRESS: 90 s a suspend and the fuzzer, a guest
 	if [ "${RIG_HM_STRESS:-0}" = 1 ]; then
 		limit=$(( limit + guests * (300 + ${RIG_HM_FUZZ_SECS:-300} +
