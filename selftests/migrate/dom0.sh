@@ -199,7 +199,9 @@ scen_notify_timeline() {
 	fi
 	is "$_early" "$_all" "notify: timeline: each resume's COMPLETE was raised from the resume notifier"
 	# the page watcher's first sample after each resume has its generation
-	_bad=$(printf '%s\n' "$_tl" | awk '{
+	# (no resume, as in a run without the migrate scenario: nothing to check)
+	_bad=
+	[ -z "$_tl" ] || _bad=$(printf '%s\n' "$_tl" | awk '{
 		for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 		if (f["thaw_us"] == "none") print f["gen"] ": no sample spans the resume"
 		else if (f["seen"] + 0 < f["gen"] + 0) print f["gen"] ": the first sample after it saw generation " f["seen"]
