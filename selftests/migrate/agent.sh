@@ -33,7 +33,8 @@
 #                     p_records= p_first= p_last= p_gaps= p_lost=
 #                     n_records= n_first= n_last= n_lost="
 #   hm-fuzz S T SEED  start hm_fuzz for S seconds with T threads
-#   hm-fuzz-result    "running", or its HMFUZZ line and " rc=N"
+#   hm-fuzz-result    "running", or its HMFUZZ line, " rc=N" and its
+#                     first "HMFUZZ bad" lines, '|'-joined
 
 HMDIR=/tmp/hm
 # the hybrid-irq suite's commands (irq-*) are in its own file
@@ -164,7 +165,8 @@ extra_agent() {
 		;;
 	hm-fuzz-result)
 		if [ -s "$HMDIR/fuzz.rc" ]; then
-			echo "$(grep '^HMFUZZ calls=' "$HMDIR/fuzz.out") rc=$(cat "$HMDIR/fuzz.rc")"
+			echo "$(grep '^HMFUZZ calls=' "$HMDIR/fuzz.out") rc=$(cat "$HMDIR/fuzz.rc")" \
+				"$(grep '^HMFUZZ bad' "$HMDIR/fuzz.out" | head -n 3 | tr '\n' '|')"
 		else
 			echo running
 		fi

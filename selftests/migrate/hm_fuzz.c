@@ -28,7 +28,9 @@
  *   HMFUZZ calls=N open=N read=N write=N ioctl=N mmap=N poll=N injects=N
  *          resumes=N records=N efault=N bad=N
  *
- * and exits 0 if bad is 0.  Blocked readers are left to exit_group().
+ * and exits 0 if bad is 0.  A SIGSEGV or SIGBUS prints "HMFUZZ bad:
+ * signal N at 0xADDR" and exits 3.  Blocked readers are left to
+ * exit_group().
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -437,18 +439,31 @@ static void *storm(void *arg)
 	return NULL;
 }
 
-static void on_fault(int sig)
+/* Writes "HMFUZZ bad: signal N at 0xADDR" with async-signal-safe calls. */
+static void on_fault(int sig, siginfo_t *si, void *ctx)
 {
-	static const char msg[] = "HMFUZZ bad: a fault reading the mapped page\n";
+	static const char hex[] = "0123456789abcdef";
+	char msg[64] = "HMFUZZ bad: signal ";
+	unsigned long a = (unsigned long)si->si_addr;
+	size_t n = strlen(msg);
+	int i;
 
-	(void)sig;
-	if (write(2, msg, sizeof(msg) - 1) < 0)
+	(void)ctx;
+	msg[n++] = '0' + sig / 10;
+	msg[n++] = '0' + sig % 10;
+	memcpy(msg + n, " at 0x", 6);
+	n += 6;
+	for (i = 60; i >= 0; i -= 4)
+		msg[n++] = hex[(a >> i) & 0xf];
+	msg[n++] = '\n';
+	if (write(2, msg, n) < 0)
 		_exit(4);
 	_exit(3);
 }
 
 int main(int argc, char **argv)
 {
+	struct sigaction sa = { 0 };
 	unsigned int secs, threads, i;
 	unsigned long long seed;
 	pthread_t *t;
@@ -467,8 +482,10 @@ int main(int argc, char **argv)
 	}
 	printf("HMFUZZ seed=%llu threads=%u secs=%u\n", seed, threads, secs);
 	fflush(stdout);
-	signal(SIGSEGV, on_fault);	/* the page readable, never a crash */
-	signal(SIGBUS, on_fault);
+	sa.sa_sigaction = on_fault;	/* the page readable, never a crash */
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	pagesz = sysconf(_SC_PAGESIZE);
 	ro_page = mmap(NULL, pagesz, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
