@@ -176,11 +176,10 @@ part_dkms-check() {
 
 PACKAGES="hybrid-dkms hybrid-migrate libhybridmigrate1 libhybridmigrate-dev"
 
-# in_chroot ROOT CMD: CMD (sh) in a build root with /proc and /dev, as
-# dkms needs them, in a mount namespace of its own
+# in_chroot ROOT CMD: shell command CMD in a build root with /proc and
+# /dev, as dkms needs them (in-root.sh)
 in_chroot() {
-	unshare --mount sh -c 'mount -t proc proc "$0/proc" &&
-		mount --rbind /dev "$0/dev" && exec chroot "$0" sh -c "$1"' "$@"
+	"$top/selftests/build/in-root.sh" "$1" sh -c "$2"
 }
 
 # pkg_try ROOTNAME ROOT: the packages of $out/deb installed into a build

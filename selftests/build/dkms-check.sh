@@ -17,14 +17,11 @@ tap() { # STATUS DESCRIPTION
 	if [ "$1" -eq 0 ]; then echo "ok - $2"; else echo "not ok - $2"; fi
 }
 
-# dkms wants /proc and /dev: mount them in a private mount namespace, so
-# they go away with the command whatever happens to it.
+# dkms wants /proc and /dev (in-root.sh)
 in_root() { # ROOT LOGNAME CMD...
 	local root=$1 name=$2
 	shift 2
-	unshare --mount sh -c 'mount -t proc proc "$0/proc" &&
-		mount --rbind /dev "$0/dev" && exec chroot "$0" "$@"' \
-		"$root" "$@" >"$log/$name.log" 2>&1
+	"$top/selftests/build/in-root.sh" "$root" "$@" >"$log/$name.log" 2>&1
 }
 
 # A copy of a headers tree whose .config lacks Xen guest support.
