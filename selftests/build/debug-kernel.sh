@@ -38,12 +38,12 @@ jobs=$(nproc)
 exec 9>"$root/.debug-kernel.lock"
 flock 9
 
-# stamp FILE: true if FILE in the tree holds this build's stamp
-stamped() { [ -f "$root$tree/$1" ] && [ "$(cat "$root$tree/$1")" = "$stamp" ]; }
+# stamped FILE: true if FILE holds this build's stamp
+stamped() { [ -f "$1" ] && [ "$(cat "$1")" = "$stamp" ]; }
 
 # Unpacked and configured once (.hybrid-config); a build that stopped
 # half-way goes on where it was.
-if ! stamped .hybrid-config; then
+if ! stamped "$root$tree/.hybrid-config"; then
 	have=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || true)
 	if [ "$have" != "$LINUX_SOURCE_PKG" ] || [ ! -f "$tarball" ]; then
 		echo "debug-kernel.sh: need linux-source-6.1 $LINUX_SOURCE_PKG (have '${have:-none}'); run 'make deps'" >&2
@@ -78,7 +78,7 @@ if ! stamped .hybrid-config; then
 	fi
 	printf '%s' "$stamp" >"$root$tree/.hybrid-config"
 fi
-if ! stamped .hybrid-stamp; then
+if ! stamped "$root$tree/.hybrid-stamp"; then
 	echo "debug-kernel.sh: building $kver in $root$tree (log: build.log there)" >&2
 	if ! chroot "$root" make -C "$tree" -j"$jobs" bzImage modules >>"$root$tree/build.log" 2>&1; then
 		tail -n 30 "$root$tree/build.log" >&2
@@ -89,7 +89,7 @@ if ! stamped .hybrid-stamp; then
 fi
 
 if [ -n "$dest" ]; then
-	if [ ! -f "$dest/.hybrid-stamp" ] || [ "$(cat "$dest/.hybrid-stamp")" != "$stamp" ]; then
+	if ! stamped "$dest/.hybrid-stamp"; then
 		rm -rf "$dest" "$root/tmp/debug-install"
 		mkdir -p "$dest/boot"
 		chroot "$root" make -s -C "$tree" INSTALL_MOD_PATH=/tmp/debug-install \
