@@ -202,16 +202,18 @@ guest_agent() {
 		. /rig/extra/agent.sh
 		extra=yes
 	fi
+	# The agent blocks on a xenstore watch: an idle guest runs nothing
+	# (each start of a static program costs CPUID exits).  rig.agent=poll
+	# (the debug guest) polls instead: a watch registered through
+	# /dev/xen/xenbus completes a lock cycle in the kernel's own xenbus
+	# code at the next suspend, and after that first report lockdep
+	# checks nothing more (docs/testing.md)
+	agent_poll=no
+	grep -q 'rig\.agent=poll' /proc/cmdline && agent_poll=yes
 	xsc write data/rig/agent ready
 	last=
 	while :; do
-		# blocks on a xenstore watch: an idle guest runs nothing (each
-		# start of a static program costs CPUID exits).  rig.agent=poll
-		# (the debug guest) polls instead: a watch registered through
-		# /dev/xen/xenbus completes a lock cycle in the kernel's own
-		# xenbus code at the next suspend, and after that first report
-		# lockdep checks nothing more (docs/testing.md)
-		if grep -q 'rig\.agent=poll' /proc/cmdline; then
+		if [ "$agent_poll" = yes ]; then
 			req=$(xsc read data/rig/req 2>/dev/null)
 			if [ -z "$req" ] || [ "$req" = "$last" ]; then
 				sleep 0.3
