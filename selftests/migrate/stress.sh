@@ -13,10 +13,7 @@
 #                      and ABORT storms from its debugfs, while dom0
 #                      migrates the guest, unannounced, all along
 # The debug kernel's verdict on all of it comes after (scen_debug).
-
-HM_SOAK_MIGRATIONS=${HM_SOAK_MIGRATIONS:-50}
-HM_SOAK_SAVES=${HM_SOAK_SAVES:-10}
-HM_FUZZ_SECS=${HM_FUZZ_SECS:-300}
+# The counts come from /rig/config, which rig.sh writes.
 
 # soak_vars ANSWER: each KEY=N word of the guest's answer as SOAK_KEY
 soak_vars() {

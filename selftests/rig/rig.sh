@@ -119,6 +119,10 @@ RIG_MACHINE_RETRY_WITHIN=${RIG_MACHINE_RETRY_WITHIN:-900}
 RIG_MACHINE_QUIET=${RIG_MACHINE_QUIET:-420}
 RIG_VCPUS=${RIG_VCPUS:-1}
 RIG_SOAK=${RIG_SOAK:-10}
+RIG_HM_STRESS=${RIG_HM_STRESS:-0}
+RIG_HM_SOAK_MIGRATIONS=${RIG_HM_SOAK_MIGRATIONS:-50}
+RIG_HM_SOAK_SAVES=${RIG_HM_SOAK_SAVES:-10}
+RIG_HM_FUZZ_SECS=${RIG_HM_FUZZ_SECS:-300}
 RIG_QEMU_ACCEL=${RIG_QEMU_ACCEL:-tcg,thread=multi}
 
 # profile_emu PROFILE: the emulator the profile runs under
@@ -416,10 +420,10 @@ run_xen() {
 	GUEST_XLCFG='${RIG_GUEST_XLCFG:-}'
 	TEST_MACHINE_RESET="${RIG_TEST_MACHINE_RESET:-}"
 	TEST_EMU_OOPS="${RIG_TEST_EMU_OOPS:-}"
-	HM_STRESS=${RIG_HM_STRESS:-0}
-	HM_SOAK_MIGRATIONS=${RIG_HM_SOAK_MIGRATIONS:-50}
-	HM_SOAK_SAVES=${RIG_HM_SOAK_SAVES:-10}
-	HM_FUZZ_SECS=${RIG_HM_FUZZ_SECS:-300}
+	HM_STRESS=$RIG_HM_STRESS
+	HM_SOAK_MIGRATIONS=$RIG_HM_SOAK_MIGRATIONS
+	HM_SOAK_SAVES=$RIG_HM_SOAK_SAVES
+	HM_FUZZ_SECS=$RIG_HM_FUZZ_SECS
 	EOF
 	# the dom0 roots are merged-/usr: /lib is a symlink the overlay must
 	# not replace with a directory
@@ -436,9 +440,9 @@ run_xen() {
 	# here), so that a recovered profile is not cut off after all
 	local limit=$(( 600 + n * 1500 + RIG_RECOVER * 900 )) try=1 why left
 	# the stress of RIG_HM_STRESS: 90 s a suspend and the fuzzer, a guest
-	if [ "${RIG_HM_STRESS:-0}" = 1 ]; then
-		limit=$(( limit + guests * (300 + ${RIG_HM_FUZZ_SECS:-300} +
-			90 * (${RIG_HM_SOAK_MIGRATIONS:-50} + ${RIG_HM_SOAK_SAVES:-10})) ))
+	if [ "$RIG_HM_STRESS" = 1 ]; then
+		limit=$(( limit + guests * (300 + RIG_HM_FUZZ_SECS +
+			90 * (RIG_HM_SOAK_MIGRATIONS + RIG_HM_SOAK_SAVES)) ))
 	fi
 	while :; do
 		left=$(( $(deadline_left) - 120 ))
