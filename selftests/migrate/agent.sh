@@ -34,7 +34,7 @@
 #                     n_records= n_first= n_last= n_lost="
 #   hm-fuzz S T SEED  start hm_fuzz for S seconds with T threads
 #   hm-fuzz-result    "running", or its HMFUZZ line, " rc=N" and its
-#                     first "HMFUZZ bad" lines, '|'-joined
+#                     first 3 other lines (its complaints), '|'-joined
 
 HMDIR=/tmp/hm
 # the hybrid-irq suite's commands (irq-*) are in its own file
@@ -166,7 +166,8 @@ extra_agent() {
 	hm-fuzz-result)
 		if [ -s "$HMDIR/fuzz.rc" ]; then
 			echo "$(grep '^HMFUZZ calls=' "$HMDIR/fuzz.out") rc=$(cat "$HMDIR/fuzz.rc")" \
-				"$(grep '^HMFUZZ bad' "$HMDIR/fuzz.out" | head -n 3 | tr '\n' '|')"
+				"$(grep -v '^HMFUZZ \(seed\|calls\)=' "$HMDIR/fuzz.out" |
+				   head -n 3 | tr '\n' '|')"
 		else
 			echo running
 		fi

@@ -29,7 +29,8 @@
  *          resumes=N records=N efault=N bad=N
  *
  * and exits 0 if bad is 0.  A SIGSEGV or SIGBUS prints "HMFUZZ bad:
- * signal N at 0xADDR" and exits 3.  Blocked readers are left to
+ * signal N at 0xADDR ip 0xIP in OP" (OP: what the thread was doing) and
+ * exits 3.  Blocked readers are left to
  * exit_group().
  */
 #define _GNU_SOURCE
@@ -46,6 +47,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include <linux/hybrid_migrate.h>
@@ -62,8 +64,13 @@ static atomic_ulong n_calls, n_open, n_read, n_write, n_ioctl, n_mmap,
 static atomic_int stop;
 static atomic_char sink;
 static char *ro_page;		/* mapped PROT_READ: the kernel may not write it */
-static char *hole;		/* an address with nothing mapped */
+/*
+ * An address the kernel may neither read nor write.  It stays mapped
+ * PROT_NONE: unmapped, the next mmap (a thread's stack) would take it.
+ */
+static char *hole;
 static long pagesz;
+static __thread const char *doing = "main";	/* for the fault handler */
 
 static void flaw(const char *what, long a, long b)
 {
@@ -352,33 +359,41 @@ static void *fuzzer(void *arg)
 		switch (pick(&s, 16)) {
 		case 0:
 		case 1:
+			doing = "open";
 			do_open(&s);
 			break;
 		case 2:
+			doing = "close";
 			do_close(&s);
 			break;
 		case 3:
 		case 4:
 		case 5:
+			doing = "read";
 			do_read(&s, buf);
 			break;
 		case 6:
 		case 7:
+			doing = "write";
 			do_write(&s, buf);
 			break;
 		case 8:
 		case 9:
 		case 10:
+			doing = "ioctl";
 			do_ioctl(&s, buf);
 			break;
 		case 11:
 		case 12:
+			doing = "mmap";
 			do_mmap(&s);
 			break;
 		case 13:
+			doing = "dup";
 			do_dup(&s);
 			break;
 		default:
+			doing = "poll";
 			do_poll(&s);
 			break;
 		}
@@ -408,6 +423,7 @@ static void *storm(void *arg)
 	char req[64];
 	int i, n;
 
+	doing = "storm";
 	while (!atomic_load(&stop)) {
 		n = 1 + pick(&s, 20);
 		for (i = 0; i < n; i++) {
@@ -439,22 +455,42 @@ static void *storm(void *arg)
 	return NULL;
 }
 
-/* Writes "HMFUZZ bad: signal N at 0xADDR" with async-signal-safe calls. */
-static void on_fault(int sig, siginfo_t *si, void *ctx)
+static size_t put_hex(char *p, unsigned long v)
 {
 	static const char hex[] = "0123456789abcdef";
-	char msg[64] = "HMFUZZ bad: signal ";
-	unsigned long a = (unsigned long)si->si_addr;
-	size_t n = strlen(msg);
 	int i;
 
+	for (i = 0; i < 16; i++)
+		p[i] = hex[(v >> (60 - 4 * i)) & 0xf];
+	return 16;
+}
+
+/* Writes "HMFUZZ bad: signal N at 0xADDR ip 0xIP in OP", async-signal-safe. */
+static void on_fault(int sig, siginfo_t *si, void *ctx)
+{
+	char msg[128] = "HMFUZZ bad: signal ";
+	unsigned long ip = 0;
+	size_t n = strlen(msg), k = strlen(doing);
+
+#ifdef REG_RIP
+	ip = ((ucontext_t *)ctx)->uc_mcontext.gregs[REG_RIP];
+#else
 	(void)ctx;
+#endif
 	msg[n++] = '0' + sig / 10;
 	msg[n++] = '0' + sig % 10;
 	memcpy(msg + n, " at 0x", 6);
 	n += 6;
-	for (i = 60; i >= 0; i -= 4)
-		msg[n++] = hex[(a >> i) & 0xf];
+	n += put_hex(msg + n, (unsigned long)si->si_addr);
+	memcpy(msg + n, " ip 0x", 6);
+	n += 6;
+	n += put_hex(msg + n, ip);
+	memcpy(msg + n, " in ", 4);
+	n += 4;
+	if (k > sizeof(msg) - n - 1)
+		k = sizeof(msg) - n - 1;
+	memcpy(msg + n, doing, k);
+	n += k;
 	msg[n++] = '\n';
 	if (write(2, msg, n) < 0)
 		_exit(4);
@@ -492,7 +528,6 @@ int main(int argc, char **argv)
 	hole = mmap(NULL, pagesz, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (ro_page == MAP_FAILED || hole == MAP_FAILED)
 		return 1;
-	munmap(hole, pagesz);
 	for (i = 0; i < NFILES; i++)
 		atomic_init(&files[i], -1);
 	t = calloc(threads + 1, sizeof(*t));
