@@ -484,16 +484,50 @@ crash_report() {
 	fi
 }
 
+# tf_rip: the RIP in Xen's dump of the vCPU after its last triple fault
+tf_rip() {
+	xl dmesg 2>/dev/null |
+		sed -n '/Triple fault/,/RIP:/ s/.*RIP: *[0-9a-f]*:\[<\([0-9a-f]*\)>\].*/\1/p' |
+		tail -n 1
+}
+
+# hybrid_at RIP NAME: the module of hybrid's that lay at RIP in this boot
+# of the guest, if one did.  The rig's modload logs "rig: hybrid
+# modules: NAME START-END..." on the console after each load; every
+# range of the boot counts (code run after its module was unloaded is
+# still hybrid's doing).  Equal-length hex strings compare as numbers.
+hybrid_at() {
+	cat "/var/log/xen/console/guest-$2.log" \
+		"/var/log/xen/console/guest-$2--incoming.log" 2>/dev/null |
+		tr -d '\r' | sed -n 's/.*rig: hybrid modules://p' |
+		awk -v rip="$1" '{
+			for (i = 1; i < NF; i += 2) {
+				split($(i + 1), r, "-")
+				if (length(rip) == 16 && rip "" >= r[1] "" && rip "" < r[2] "") {
+					print $i
+					exit
+				}
+			}
+		}'
+}
+
 # emu_failure NAME: true if this boot of the guest died of the emulator:
 # Xen logged a triple fault since it booted (with on_crash = "destroy"
 # nothing survives one, so it may have come before the failing scenario
-# began, at the end of one that passed); or the guest's kernel reported
-# an error with impossible EFLAGS (bad_eflags); or the domain is there
-# but its agent does not answer and its console shows no panic, oops or
-# warning.  Sets EMU_WHY.
+# began, at the end of one that passed) and its RIP was in none of
+# hybrid's modules (hybrid_at); or the guest's kernel reported an error
+# with impossible EFLAGS (bad_eflags); or the domain is there but its
+# agent does not answer and its console shows no panic, oops or warning.
+# Sets EMU_WHY.
 emu_failure() {
 	if [ "$(triple_faults)" -gt "${TF_BOOT:-0}" ]; then
-		EMU_WHY="$(xl dmesg | grep 'Triple fault' | tail -n 1)"
+		_rip=$(tf_rip)
+		_mod=$(hybrid_at "$_rip" "$1")
+		if [ -n "$_mod" ]; then
+			diag "$1: the triple fault's RIP $_rip lies in hybrid's module $_mod: a failure of the test, not one of the emulator's"
+			return 1
+		fi
+		EMU_WHY="$(xl dmesg | grep 'Triple fault' | tail -n 1) (RIP ${_rip:-unknown}, in none of hybrid's modules)"
 		return 0
 	fi
 	_fl=$(bad_eflags "$(guest_console "$1")")
