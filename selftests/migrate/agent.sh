@@ -25,12 +25,12 @@
 #                     no sample spans the resume), to agent A reading the
 #                     COMPLETE (W); S is the generation that first sample
 #                     saw, U how many uevents the watcher heard for G
-#   hm-soak-start     (make rig-debug's soak) mark agent A's log, start a
-#                     plain reader P and a reader N that is stopped at
-#                     once and so never reads
-#   hm-soak-end       let N read, then what the three read since the
-#                     mark: "a_prepare= a_ack= a_complete= a_other=
-#                     p_records= p_first= p_last= p_gaps= p_lost=
+#   hm-soak-start     (a segment of make rig-debug's soak) mark agent A's
+#                     log, start a plain reader P and a reader N that is
+#                     stopped at once and so never reads
+#   hm-soak-end       let N read, end P and N, and say what the three
+#                     read since the mark: "a_prepare= a_ack= a_complete=
+#                     a_other= p_records= p_first= p_last= p_gaps= p_lost=
 #                     n_records= n_first= n_last= n_lost="
 #   hm-fuzz S T SEED  start hm_fuzz for S seconds with T threads
 #   hm-fuzz-result    "running", or its HMFUZZ line, " rc=N" and its
@@ -39,6 +39,15 @@
 HMDIR=/tmp/hm
 # the hybrid-irq suite's commands (irq-*) are in its own file
 [ -f /rig/extra/irq.sh ] && . /rig/extra/irq.sh
+
+# soak_stop: the soak's readers P and N of the last segment, if any, end
+soak_stop() {
+	for _p in P N; do
+		[ -s "$HMDIR/$_p.pid" ] || continue
+		kill -KILL "$(cat "$HMDIR/$_p.pid")" 2>/dev/null
+		rm -f "$HMDIR/$_p.pid"
+	done
+}
 
 # soak_reader X LOG: "X_records= X_first= X_last= X_gaps= X_lost=" for an
 # hm_agent's log: records other than LOST, their first and last seq, how
@@ -133,8 +142,10 @@ extra_agent() {
 			}'
 		;;
 	hm-soak-start)
+		soak_stop
 		wc -l <"$HMDIR/A.log" >"$HMDIR/soak.mark"
 		/rig/extra/hm_agent --no-ack >"$HMDIR/P.log" 2>&1 &
+		echo $! >"$HMDIR/P.pid"
 		/rig/extra/hm_agent --no-ack >"$HMDIR/N.log" 2>&1 &
 		echo $! >"$HMDIR/N.pid"
 		if wait_for 10 grep -q 'HMAGENT ready' "$HMDIR/P.log" &&
@@ -156,6 +167,7 @@ extra_agent() {
 			"a_complete=$(grep -c '^HMEV .*type=COMPLETE .*cflags=0x1 ' "$HMDIR/A.soak")" \
 			"a_other=$(grep -c '^HMEV .*type=\(LOST\|ABORT\)' "$HMDIR/A.soak")" \
 			"$(soak_reader p "$HMDIR/P.log") $(soak_reader n "$HMDIR/N.log")"
+		soak_stop
 		;;
 	hm-fuzz)
 		rm -f "$HMDIR/fuzz.rc"

@@ -3,17 +3,58 @@
 #
 # The hybrid-migrate stress of make rig-debug (dom0, dash), sourced by
 # run.sh after dom0.sh when the rig's config says HM_STRESS=1 (the rig's
-# RIG_HM_STRESS):
-#   scen_hm_soak NAME  HM_SOAK_MIGRATIONS announced live migrations, then
-#                      HM_SOAK_SAVES announced saves and restores, with
-#                      three readers in the guest (agent.sh): agent A
-#                      acknowledges, P only reads, N reads nothing until
-#                      the end; every record is accounted for
-#   scen_hm_fuzz NAME  hm_fuzz in the guest for HM_FUZZ_SECS, with PREPARE
-#                      and ABORT storms from its debugfs, while dom0
-#                      migrates the guest, unannounced, all along
+# RIG_HM_STRESS).  The rig runs each part stress_parts names as a
+# scenario of its own (run.sh PART), so that a guest the emulator
+# crashes costs one part, run again on a new boot, and not the whole
+# stress:
+#   soak:KIND:I:N      segment I of the soak: N announced live migrations
+#                      (KIND migrate) or saves and restores (save), with
+#                      three fresh readers in the guest (agent.sh):
+#                      agent A acknowledges, P only reads, N reads
+#                      nothing until the end; every record is accounted
+#                      for.  HM_SOAK_MIGRATIONS and HM_SOAK_SAVES in
+#                      segments of at most HM_SOAK_SEGMENT
+#   fuzz               hm_fuzz in the guest for HM_FUZZ_SECS, with
+#                      PREPARE and ABORT storms from its debugfs, while
+#                      dom0 migrates the guest, unannounced, all along
 # The debug kernel's verdict on all of it comes after (scen_debug).
 # The counts come from /rig/config, which rig.sh writes.
+
+# stress_parts: the parts, one word each (the soak's migrations only
+# where the rig runs its migrate scenario)
+stress_parts() {
+	_seg=${HM_SOAK_SEGMENT:-10}
+	[ "$_seg" -gt 0 ] 2>/dev/null || _seg=10
+	for _kind in migrate save; do
+		if [ "$_kind" = migrate ]; then
+			want migrate || continue
+			_left=$HM_SOAK_MIGRATIONS
+		else
+			_left=$HM_SOAK_SAVES
+		fi
+		_i=0
+		while [ "$_left" -gt 0 ]; do
+			_i=$(( _i + 1 ))
+			_k=$(( _left < _seg ? _left : _seg ))
+			echo "soak:$_kind:$_i:$_k"
+			_left=$(( _left - _k ))
+		done
+	done
+	echo fuzz
+}
+
+# stress_part NAME PART: runs one part of stress_parts
+stress_part() {
+	case $2 in
+	soak:*:*:*)
+		_r=${2#soak:}
+		_kind=${_r%%:*}
+		_r=${_r#*:}
+		scen_hm_soak "$1" "$_kind" "${_r%%:*}" "${_r#*:}" ;;
+	fuzz) scen_hm_fuzz "$1" ;;
+	*) not_ok "stress: no part '$2'" ;;
+	esac
+}
 
 # soak_vars ANSWER: each KEY=N word of the guest's answer as SOAK_KEY
 soak_vars() {
@@ -25,60 +66,63 @@ soak_vars() {
 	done
 }
 
+# soak_one KIND NAME I: one announced live migration (KIND migrate) or
+# save and restore (save) of guest NAME, the I-th of its segment; false
+# (and a diag) if it failed
+soak_one() {
+	if [ "$1" = migrate ]; then
+		timeout 300 "$NOTIFY" -t 30 "$2" "xl migrate-receive" -s "" \
+			>"$RES/soak-mig.out" 2>"$RES/soak-mig.err" && return 0
+		diag "soak: migration $3 failed:" "$(tail -n 5 "$RES/soak-mig.err")"
+		return 1
+	fi
+	if ! timeout 300 "$NOTIFY" -t 30 --save "$2" "/save/$2-soak.save" \
+		>/dev/null 2>"$RES/soak-save.err"; then
+		diag "soak: save $3 failed:" "$(tail -n 5 "$RES/soak-save.err")"
+	elif ! timeout 300 xl restore "/save/$2-soak.save" >"$RES/soak-restore.out" 2>&1; then
+		diag "soak: restore $3 failed:" "$(tail -n 5 "$RES/soak-restore.out")"
+	else
+		rm -f "/save/$2-soak.save"
+		return 0
+	fi
+	rm -f "/save/$2-soak.save"
+	return 1
+}
+
+# scen_hm_soak NAME KIND I N: segment I of the soak, N suspends of KIND
 scen_hm_soak() {
-	_n=$1
+	_n=$1 _kind=$2 _seg=$3 _want=$4
+	_what="announced live migrations"
+	[ "$_kind" = migrate ] || _what="announced saves and restores"
 	_d=$(xl domid "$_n") && ask "$_d" 60 hm-soak-start
 	if [ "$ANSWER" != started ]; then
-		not_ok "soak: the guest started its readers (answer '$ANSWER')"
+		not_ok "soak $_kind $_seg: the guest started its readers (answer '$ANSWER')"
 		return
 	fi
 	_t=$(now)
 	_fail=0
-	_i=0
-	while [ "$_i" -lt "$HM_SOAK_MIGRATIONS" ]; do
-		_i=$(( _i + 1 ))
-		if ! timeout 300 "$NOTIFY" -t 30 "$_n" "xl migrate-receive" -s "" \
-			>"$RES/soak-mig.out" 2>"$RES/soak-mig.err"; then
-			_fail=$(( _fail + 1 ))
-			diag "soak: migration $_i failed:" "$(tail -n 5 "$RES/soak-mig.err")"
-			xl domid "$_n" >/dev/null 2>&1 || break
-		fi
+	_all=0
+	while [ "$_all" -lt "$_want" ] && xl domid "$_n" >/dev/null 2>&1; do
+		_all=$(( _all + 1 ))
+		soak_one "$_kind" "$_n" "$_all" || _fail=$(( _fail + 1 ))
 	done
-	is "$_fail $_i" "0 $HM_SOAK_MIGRATIONS" \
-		"soak: $HM_SOAK_MIGRATIONS announced live migrations, each answered ready and complete ($(elapsed "$_t")s)"
-	_t=$(now)
-	_sfail=0
-	_j=0
-	while [ "$_j" -lt "$HM_SOAK_SAVES" ] && xl domid "$_n" >/dev/null 2>&1; do
-		_j=$(( _j + 1 ))
-		if ! timeout 300 "$NOTIFY" -t 30 --save "$_n" "/save/$_n-soak.save" \
-			>/dev/null 2>"$RES/soak-save.err"; then
-			_sfail=$(( _sfail + 1 ))
-			diag "soak: save $_j failed:" "$(tail -n 5 "$RES/soak-save.err")"
-		elif ! timeout 300 xl restore "/save/$_n-soak.save" >"$RES/soak-restore.out" 2>&1; then
-			_sfail=$(( _sfail + 1 ))
-			diag "soak: restore $_j failed:" "$(tail -n 5 "$RES/soak-restore.out")"
-		fi
-		rm -f "/save/$_n-soak.save"
-	done
-	is "$_sfail $_j" "0 $HM_SOAK_SAVES" \
-		"soak: $HM_SOAK_SAVES announced saves and restores ($(elapsed "$_t")s)"
-	_all=$(( _i + _j ))
+	is "$_fail $_all" "0 $_want" \
+		"soak $_kind $_seg: $_want $_what, each answered ready and complete ($(elapsed "$_t")s)"
 	if ! _d=$(xl domid "$_n") || ! ask "$_d" 120 hm-soak-end; then
-		not_ok "soak: the guest accounts for what its three readers read"
+		not_ok "soak $_kind $_seg: the guest accounts for what its three readers read"
 		return
 	fi
-	diag "soak: $ANSWER"
+	diag "soak $_kind $_seg: $ANSWER"
 	soak_vars "$ANSWER"
 	is "${SOAK_a_prepare:-} ${SOAK_a_ack:-} ${SOAK_a_complete:-} ${SOAK_a_other:-}" \
 		"$_all $_all $_all 0" \
-		"soak: the acknowledger read, acked and saw complete each of the $_all, nothing lost or aborted"
+		"soak $_kind $_seg: the acknowledger read, acked and saw complete each of the $_all, nothing lost or aborted"
 	is "${SOAK_p_records:-} ${SOAK_p_gaps:-} ${SOAK_p_lost:-}" "$(( 2 * _all )) 0 0" \
-		"soak: the plain reader read $(( 2 * _all )) records, no seq gap, nothing lost"
+		"soak $_kind $_seg: the plain reader read $(( 2 * _all )) records, no seq gap, nothing lost"
 	is "$(( ${SOAK_n_lost:-0} + ${SOAK_n_records:-0} )) ${SOAK_n_last:-} ${SOAK_n_gaps:-}" \
 		"${SOAK_p_records:-} ${SOAK_p_last:-} 0" \
-		"soak: the reader that never read got LOST ${SOAK_n_lost:-?} + ${SOAK_n_records:-?} newest records: every record accounted for"
-	recheck "$_n" "soak"
+		"soak $_kind $_seg: the reader that never read got LOST ${SOAK_n_lost:-?} + ${SOAK_n_records:-?} newest records: every record accounted for"
+	recheck "$_n" "soak $_kind $_seg"
 }
 
 # fuzz_done DOMID: hm_fuzz has ended (its result in ANSWER)

@@ -67,8 +67,10 @@
 #   RIG_HM_STRESS=1    the hybrid-migrate suite also runs its soak
 #                      (RIG_HM_SOAK_MIGRATIONS announced live migrations,
 #                      default 50, and RIG_HM_SOAK_SAVES saves, default
-#                      10) and its fuzzer (RIG_HM_FUZZ_SECS, default 300)
-#                      on every guest; make rig-debug sets it
+#                      10, in segments of at most RIG_HM_SOAK_SEGMENT,
+#                      default 10, each a scenario of its own) and its
+#                      fuzzer (RIG_HM_FUZZ_SECS, default 300) on every
+#                      guest; make rig-debug sets it
 #   RIG_GUEST_CMDLINE  words appended to every guest's kernel command line
 #   RIG_GUEST_XLCFG    lines appended to every guest's xl.cfg (';'-separated)
 #   RIG_QEMU_ACCEL     QEMU -accel for the Xen profiles (tcg,thread=multi)
@@ -123,6 +125,7 @@ RIG_HM_STRESS=${RIG_HM_STRESS:-0}
 RIG_HM_SOAK_MIGRATIONS=${RIG_HM_SOAK_MIGRATIONS:-50}
 RIG_HM_SOAK_SAVES=${RIG_HM_SOAK_SAVES:-10}
 RIG_HM_FUZZ_SECS=${RIG_HM_FUZZ_SECS:-300}
+RIG_HM_SOAK_SEGMENT=${RIG_HM_SOAK_SEGMENT:-10}
 RIG_QEMU_ACCEL=${RIG_QEMU_ACCEL:-tcg,thread=multi}
 
 # profile_emu PROFILE: the emulator the profile runs under
@@ -424,6 +427,7 @@ run_xen() {
 	HM_SOAK_MIGRATIONS=$RIG_HM_SOAK_MIGRATIONS
 	HM_SOAK_SAVES=$RIG_HM_SOAK_SAVES
 	HM_FUZZ_SECS=$RIG_HM_FUZZ_SECS
+	HM_SOAK_SEGMENT=$RIG_HM_SOAK_SEGMENT
 	EOF
 	# the dom0 roots are merged-/usr: /lib is a symlink the overlay must
 	# not replace with a directory

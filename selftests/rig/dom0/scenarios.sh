@@ -692,23 +692,31 @@ scenario() {
 	done
 }
 
+# extra_run NAME [ARG]: RIG_EXTRA_DOM0's run.sh for guest NAME
+extra_run() {
+	(cd /rig/extra && GUEST=$1 DOMID=$(xl domid "$1") RES=$RES RESUMES=$RESUMES \
+		GUEST_SCENARIOS=$SCENARIOS ./run.sh ${2:+"$2"})
+}
+
+# scen_extra NAME [PART]: RIG_EXTRA_DOM0's suite, or one of the parts its
+# run.sh --parts names (each a scenario of its own, recovered alone)
 scen_extra() {
 	_n=$1
+	_x="extra${2:+ $2}"
 	if [ ! -x /rig/extra/run.sh ]; then
 		not_ok "extra: RIG_EXTRA_DOM0 has no executable run.sh"
 		return
 	fi
-	(cd /rig/extra && GUEST=$_n DOMID=$(xl domid "$_n") RES=$RES RESUMES=$RESUMES \
-		GUEST_SCENARIOS=$SCENARIOS ./run.sh) \
-		>"$RES/$_n-extra.out" 2>&1
+	_out="$RES/$_n-extra${2:+-$(echo "$2" | tr : -)}.out"
+	extra_run "$_n" ${2:+"$2"} >"$_out" 2>&1
 	_rc=$?
 	while IFS= read -r _l; do
 		case $_l in
-		"ok "* | "not ok "*) _tap_out "$(echo "$_l" | sed -E "s/^(not ok|ok) *[0-9]* *-? */\\1 - $TAP_PREFIX""extra: /")" ;;
-		*) _tap_out "# extra: $_l" ;;
+		"ok "* | "not ok "*) _tap_out "$(echo "$_l" | sed -E "s/^(not ok|ok) *[0-9]* *-? */\\1 - $TAP_PREFIX$_x: /")" ;;
+		*) _tap_out "# $_x: $_l" ;;
 		esac
-	done <"$RES/$_n-extra.out"
-	is "$_rc" 0 "extra: dom0 script exited 0"
+	done <"$_out"
+	is "$_rc" 0 "$_x: dom0 script exited 0"
 }
 
 # scen_debug NAME: after every other scenario, the debug kernel's
@@ -786,7 +794,12 @@ run_guest() {
 	want net && scenario "$_name" scen_net
 	want saverestore && scenario "$_name" scen_saverestore
 	want migrate && scenario "$_name" scen_migrate
-	if want extra && [ -e /rig/extra ]; then scenario "$_name" scen_extra; fi
+	if want extra && [ -e /rig/extra ]; then
+		scenario "$_name" scen_extra
+		for _part in $(extra_run "$_name" --parts 2>/dev/null); do
+			scenario "$_name" scen_extra "$_part"
+		done
+	fi
 	want soak && scen_soak "$_name"
 	want irqbench && scenario "$_name" scen_irqbench
 	case ",$4," in *,debug,*) scen_debug "$_name" ;; esac
