@@ -663,6 +663,8 @@ fake_emu_oops() {
 scenario() {
 	_sn=$1 _sf=$2
 	shift 2
+	_sw=${_sf#scen_}
+	[ "$_sf" != scen_extra ] || _sw="extra${1:+ $1}"	# and its part
 	while :; do
 		_mark=$(wc -l <"$TAP_FILE")
 		"$_sf" "$_sn" "$@"
@@ -672,14 +674,14 @@ scenario() {
 			return 0
 		fi
 		if [ "$RECOVERED" -ge "$RECOVER" ]; then
-			diag "emulator failure in ${_sf#scen_} ($EMU_WHY); no recovery left (RECOVER=$RECOVER)"
+			diag "emulator failure in $_sw ($EMU_WHY); no recovery left (RECOVER=$RECOVER)"
 			return 0
 		fi
 		RECOVERED=$(( RECOVERED + 1 ))
 		sed -i -e "$(( _mark + 1 )),\$ s/^\(not ok\|ok\) /# (lost to the emulator) \1 /" \
 			-e "$(( _mark + 1 )),\$ s/^# IRQBENCH /# (lost to the emulator) IRQBENCH /" "$TAP_FILE"
-		diag "emulator failure in ${_sf#scen_}: $EMU_WHY" \
-			"the guest is booted again and ${_sf#scen_} runs again (recovery $RECOVERED of at most $RECOVER)"
+		diag "emulator failure in $_sw: $EMU_WHY" \
+			"the guest is booted again and $_sw runs again (recovery $RECOVERED of at most $RECOVER)"
 		cp "/var/log/xen/console/guest-$_sn.log" "$RES/$_sn-console-lost$RECOVERED.log" 2>/dev/null
 		mv "/var/log/xen/console/guest-$_sn--incoming.log" \
 			"$RES/$_sn-console-lost$RECOVERED-incoming.log" 2>/dev/null
