@@ -25,7 +25,11 @@ GUEST_BOOT_TIMEOUT=${GUEST_BOOT_TIMEOUT:-900}
 GUEST_QUIET_TIMEOUT=${GUEST_QUIET_TIMEOUT:-240}
 GUEST_IP=169.254.0.2
 DOM0_IP=169.254.0.1
-SEQ=0
+# ask()'s sequence numbers.  Several dom0 processes ask one guest in
+# turn (the rig, the extra suite, each of its parts), and the agent
+# takes a request equal to the last one it took as that one again: each
+# process counts from its own PID's thousands.
+SEQ=$(( $$ * 1000 ))
 
 # xen_hints: what the hypervisor said about crashed or shut down guests
 xen_hints() {
