@@ -23,6 +23,8 @@
 GUEST_BOOT_TIMEOUT=${GUEST_BOOT_TIMEOUT:-900}
 # a boot whose console stays silent this long is hung (boots print all along)
 GUEST_QUIET_TIMEOUT=${GUEST_QUIET_TIMEOUT:-240}
+# where xenconsoled logs each guest's console (guest-NAME.log)
+XEN_CONSOLES=${XEN_CONSOLES:-/var/log/xen/console}
 GUEST_IP=169.254.0.2
 DOM0_IP=169.254.0.1
 # ask()'s sequence numbers.  Several dom0 processes ask one guest in
@@ -50,7 +52,7 @@ dom0_setup() {
 	is "${bad:-none}" none "$PROFILE: dom0 loads the Xen backend modules"
 	mkdir -p /save
 	mount -t tmpfs -o size=1100M tmpfs /save
-	mkdir -p /proc/xen /run/xen /run/xenstored /var/log/xen/console /var/lib/xen /var/run/xen
+	mkdir -p /proc/xen /run/xen /run/xenstored "$XEN_CONSOLES" /var/lib/xen /var/run/xen
 	chmod 700 /run/xen
 	mount -t xenfs xenfs /proc/xen || { not_ok "$PROFILE: xenfs mounted"; return; }
 	xenstored --pid-file /run/xenstore.pid >"$RES/xenstored.out" 2>&1
@@ -129,7 +131,7 @@ guest_cfg() {
 boot_guest() {
 	_n=$1
 	_limit=${GUEST_LIMIT:-$GUEST_BOOT_TIMEOUT}
-	_log=/var/log/xen/console/guest-$_n.log
+	_log=$XEN_CONSOLES/guest-$_n.log
 	BOOTED=no
 	RESUMES=0
 	TRIES=0
@@ -421,7 +423,7 @@ scen_soak() {
 			diag "soak $_i: $_why (answer '$ANSWER')"
 		fi
 		_tf=$_tf1
-		cp "/var/log/xen/console/guest-$_n.log" "$RES/$_n-soak-$_i-console.log" 2>/dev/null
+		cp "$XEN_CONSOLES/guest-$_n.log" "$RES/$_n-soak-$_i-console.log" 2>/dev/null
 		reboot_guest "$_n"
 		_reboots=$(( _reboots + TRIES ))
 		if [ "$BOOTED" != yes ]; then
@@ -444,7 +446,7 @@ RECOVERED=0
 # live migration's receiving domain is created as NAME--incoming, and
 # xenconsoled goes on logging it under that name after the rename.
 guest_console() {
-	_gc=/var/log/xen/console/guest-$1
+	_gc=$XEN_CONSOLES/guest-$1
 	if [ -f "$_gc--incoming.log" ] && [ "$_gc--incoming.log" -nt "$_gc.log" ]; then
 		echo "$_gc--incoming.log"
 	else
@@ -501,8 +503,8 @@ tf_rip() {
 # range of the boot counts (code run after its module was unloaded is
 # still hybrid's doing).  Equal-length hex strings compare as numbers.
 hybrid_at() {
-	cat "/var/log/xen/console/guest-$2.log" \
-		"/var/log/xen/console/guest-$2--incoming.log" 2>/dev/null |
+	cat "$XEN_CONSOLES/guest-$2.log" \
+		"$XEN_CONSOLES/guest-$2--incoming.log" 2>/dev/null |
 		tr -d '\r' | sed -n 's/.*rig: hybrid modules://p' |
 		awk -v rip="$1" '{
 			for (i = 1; i < NF; i += 2) {
@@ -686,8 +688,8 @@ scenario() {
 			-e "$(( _mark + 1 )),\$ s/^# IRQBENCH /# (lost to the emulator) IRQBENCH /" "$TAP_FILE"
 		diag "emulator failure in $_sw: $EMU_WHY" \
 			"the guest is booted again and $_sw runs again (recovery $RECOVERED of at most $RECOVER)"
-		cp "/var/log/xen/console/guest-$_sn.log" "$RES/$_sn-console-lost$RECOVERED.log" 2>/dev/null
-		mv "/var/log/xen/console/guest-$_sn--incoming.log" \
+		cp "$XEN_CONSOLES/guest-$_sn.log" "$RES/$_sn-console-lost$RECOVERED.log" 2>/dev/null
+		mv "$XEN_CONSOLES/guest-$_sn--incoming.log" \
 			"$RES/$_sn-console-lost$RECOVERED-incoming.log" 2>/dev/null
 		reboot_guest "$_sn"
 		if [ "$BOOTED" != yes ]; then
@@ -792,7 +794,7 @@ run_guest() {
 		return
 	fi
 	# the guest's own TAP, prefixed with the guest's name
-	sed -n 's/^.*RIGTAP //p' "/var/log/xen/console/guest-$_name.log" | tr -d '\r' |
+	sed -n 's/^.*RIGTAP //p' "$XEN_CONSOLES/guest-$_name.log" | tr -d '\r' |
 		sed -E "s/^(not ok|ok) - /\\1 - $_name: guest: /" |
 		while IFS= read -r _l; do _tap_out "$_l"; done
 	want sysfs && scenario "$_name" scen_sysfs "$3" "$4"
@@ -809,7 +811,7 @@ run_guest() {
 	want soak && scen_soak "$_name"
 	want irqbench && scenario "$_name" scen_irqbench
 	case ",$4," in *,debug,*) scen_debug "$_name" ;; esac
-	cp "/var/log/xen/console/guest-$_name.log" "$RES/$_name-console.log" 2>/dev/null
+	cp "$XEN_CONSOLES/guest-$_name.log" "$RES/$_name-console.log" 2>/dev/null
 	xl destroy "$_name" >/dev/null 2>&1
 	if wait_for 60 sh -c "! xl domid $_name >/dev/null 2>&1"; then
 		ok "guest destroyed"

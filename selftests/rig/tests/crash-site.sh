@@ -1,0 +1,77 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Offline tests of the rig's crash classification (dom0/scenarios.sh):
+# which guest triple faults count as the emulator's, and which as
+# hybrid's.  A stub xl prints a made-up Xen log; the guests' console logs
+# are files in a temporary directory.  Prints RIGTAP lines (common/tap.sh).
+#
+#   crash-site.sh RIGDIR    (RIGDIR: selftests/rig)
+set -u
+rig=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/bin" "$tmp/console"
+# "xl dmesg" prints $tmp/dmesg; anything else fails (no such domain)
+cat >"$tmp/bin/xl" <<EOF
+#!/bin/sh
+[ "\$1" = dmesg ] && exec cat "$tmp/dmesg"
+exit 1
+EOF
+chmod +x "$tmp/bin/xl"
+PATH=$tmp/bin:$PATH
+XEN_CONSOLES=$tmp/console
+. "$rig/common/tap.sh"
+. "$rig/dom0/scenarios.sh"
+
+# dump RIP [CS]: Xen's log of a guest triple fault and its register dump
+dump() {
+	cat <<EOF
+(XEN) [  480.843234] d1v0 Triple fault - invoking HVM shutdown action 1
+(XEN) [  480.844480] *** Dumping Dom1 vcpu#0 state: ***
+(XEN) [  480.845903] CPU:    0
+(XEN) [  480.846384] RIP:    ${2:-0010}:[<$1>]
+(XEN) [  480.848389] rax: ffffc900007c0000   rbx: ffff88800c1c8b80   rcx: 000000000000080b
+EOF
+}
+
+# the guest's console, with carriage returns as xenconsoled keeps them
+printf '%s\r\n' "[    3.1] e1000e: Intel(R) PRO/1000 Network Driver" \
+	"[   12.3] rig: hybrid modules: hybrid ffffffffc0250000-ffffffffc0258000" \
+	"[   40.0] rig: hybrid modules: hybrid ffffffffc0250000-ffffffffc0258000 hybrid_irq ffffffffc0260000-ffffffffc026b000" \
+	>"$XEN_CONSOLES/guest-g.log"
+printf '%s\r\n' "[   99.0] rig: hybrid modules: hybrid_migrate ffffffffc0300000-ffffffffc0310000" \
+	>"$XEN_CONSOLES/guest-g--incoming.log"
+printf '%s\r\n' "[    3.1] booted" >"$XEN_CONSOLES/guest-plain.log"
+
+{ dump ffffffff81000000; dump ffffffffc026a4a8; } >"$tmp/dmesg"
+is "$(tf_rip)" ffffffffc026a4a8 "tf_rip: the RIP of the last triple fault's dump"
+: >"$tmp/dmesg"
+is "$(tf_rip)" "" "tf_rip: nothing without a triple fault"
+
+is "$(hybrid_at ffffffffc026a4a8 g)" hybrid_irq "hybrid_at: a RIP inside a module's range"
+is "$(hybrid_at ffffffffc0250000 g)" hybrid "hybrid_at: a module's first byte"
+is "$(hybrid_at ffffffffc026b000 g)" "" "hybrid_at: the byte after a module is not in it"
+is "$(hybrid_at ffffffffc0258000 g)" "" "hybrid_at: nor a gap between modules"
+is "$(hybrid_at ffffffffc0308000 g)" hybrid_migrate "hybrid_at: a range logged after a live migration (NAME--incoming)"
+is "$(hybrid_at ffffffff819c0648 g)" "" "hybrid_at: the kernel's text is not hybrid's"
+is "$(hybrid_at "" g)" "" "hybrid_at: no RIP, no module"
+is "$(hybrid_at ffffffffc026a4a8 plain)" "" "hybrid_at: no module logged, no module"
+
+# emu_failure NAME: 0 (the emulator's) or 1, and EMU_WHY
+emu() {
+	TF_BOOT=$1
+	EMU_WHY=
+	if emu_failure "$2" >/dev/null; then echo "0 $EMU_WHY"; else echo 1; fi
+}
+
+dump ffffffffc026a4a8 >"$tmp/dmesg"
+is "$(emu 0 g)" 1 "emu_failure: a triple fault in hybrid-irq's code is not the emulator's"
+is "$(emu 0 plain | cut -c1-2)" "0 " "emu_failure: the same RIP where no module of hybrid's was logged is"
+dump ffffffff819c0648 >"$tmp/dmesg"
+like "$(emu 0 g)" "0 .*Triple fault.* \\(RIP ffffffff819c0648, in none of hybrid's modules\\)" \
+	"emu_failure: a triple fault in the kernel's text is the emulator's, and says where"
+dump ffff82d0402044a5 e008 >"$tmp/dmesg"
+like "$(emu 0 g)" "0 .*\\(RIP ffff82d0402044a5, in none of hybrid's modules\\)" \
+	"emu_failure: so is one with Xen's own state in the dump"
+is "$(emu 1 g)" 1 "emu_failure: a triple fault from before this boot is not this boot's"
