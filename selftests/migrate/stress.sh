@@ -76,17 +76,17 @@ soak_one() {
 		diag "soak: migration $3 failed:" "$(tail -n 5 "$RES/soak-mig.err")"
 		return 1
 	fi
+	_rc=1
 	if ! timeout 300 "$NOTIFY" -t 30 --save "$2" "/save/$2-soak.save" \
 		>/dev/null 2>"$RES/soak-save.err"; then
 		diag "soak: save $3 failed:" "$(tail -n 5 "$RES/soak-save.err")"
 	elif ! timeout 300 xl restore "/save/$2-soak.save" >"$RES/soak-restore.out" 2>&1; then
 		diag "soak: restore $3 failed:" "$(tail -n 5 "$RES/soak-restore.out")"
 	else
-		rm -f "/save/$2-soak.save"
-		return 0
+		_rc=0
 	fi
 	rm -f "/save/$2-soak.save"
-	return 1
+	return "$_rc"
 }
 
 # scen_hm_soak NAME KIND I N: segment I of the soak, N suspends of KIND
