@@ -804,9 +804,12 @@ run_guest() {
 	want migrate && scenario "$_name" scen_migrate
 	if want extra && [ -e /rig/extra ]; then
 		scenario "$_name" scen_extra
-		for _part in $(extra_run "$_name" --parts 2>/dev/null); do
-			scenario "$_name" scen_extra "$_part"
-		done
+		# parts only with RIG_HM_STRESS: the migrate suite's run.sh
+		# knows --parts, make demo's and other suites' may not
+		[ "${HM_STRESS:-0}" != 1 ] ||
+			for _part in $(extra_run "$_name" --parts 2>/dev/null); do
+				scenario "$_name" scen_extra "$_part"
+			done
 	fi
 	want soak && scen_soak "$_name"
 	want irqbench && scenario "$_name" scen_irqbench
