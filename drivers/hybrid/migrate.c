@@ -528,8 +528,13 @@ static void hm_complete(const struct hybrid_info *before,
 		hm.cpu_changed_generation = hm.generation + 1;
 	}
 
+	/*
+	 * At or after the limit: Xen's clock can read the same for a while
+	 * (its last-value clamp), and a ttl of 0 must mean "only while the
+	 * PREPARE is pending" even then.
+	 */
 	if (hm.announced_id &&
-	    atomic64_read(&hm_resume_ns) > hm.announced_until_ns)
+	    atomic64_read(&hm_resume_ns) >= hm.announced_until_ns)
 		hm.announced_id = 0;	/* answered too long ago */
 	hm_end_prepare();
 	hm_init_event(&ev, HYBRID_EV_COMPLETE);

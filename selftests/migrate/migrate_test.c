@@ -807,7 +807,9 @@ static int read_complete(int fd, struct hybrid_migrate_event *ev)
 
 /*
  * A resume names the PREPARE answered before it, but not one answered
- * longer than announce_ttl_ms ago: that host never followed its request.
+ * announce_ttl_ms or longer ago: that host never followed its request.
+ * With a ttl of 0 no answered PREPARE names a resume, even when Xen's
+ * clock reads the same at the answer and at the resume.
  */
 TEST(announced_resume_and_stale_announcement)
 {
