@@ -14,7 +14,11 @@ echo "Booting Xen, dom0 and an HVM guest under QEMU (software emulation: minutes
 "$top/selftests/check.sh" demo >"$top/build/demo.log" 2>&1
 rc=$?
 echo
-sed -n 's/^# .*extra: # DEMO /  /p' "$top/build/demo/xen417/results.tap" 2>/dev/null
+# the story, and where the emulator lost the guest and the rig told it again
+sed -n -e 's/^# .*extra: # DEMO /  /p' \
+	-e 's/^# emulator failure in .*(\(RIP [^)]*\)).*/  (the emulator crashed the guest, \1; booting it again)/p' \
+	-e 's/^# emulator failure in .*/  (the emulator lost the guest; booting it again)/p' \
+	"$top/build/demo/xen417/results.tap" 2>/dev/null
 echo
 if [ $rc -eq 0 ]; then
 	echo "demo: ok (full log: build/demo.log, build/demo/xen417/)"
