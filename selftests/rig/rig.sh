@@ -71,6 +71,8 @@
 #                      default 10, each a scenario of its own) and its
 #                      fuzzer (RIG_HM_FUZZ_SECS, default 300) on every
 #                      guest; make rig-debug sets it
+#   RIG_XEN_CMDLINE    words appended to Xen's command line (for
+#                      example asid=0), on every Xen profile
 #   RIG_GUEST_CMDLINE  words appended to every guest's kernel command line
 #   RIG_GUEST_XLCFG    lines appended to every guest's xl.cfg (';'-separated)
 #   RIG_QEMU_ACCEL     QEMU -accel for the Xen profiles (tcg,thread=multi)
@@ -317,7 +319,7 @@ boot_machine() {
 		-smp 2 -m 3072 -accel "$RIG_QEMU_ACCEL" -nographic -no-reboot -nic none \
 		-drive "file=$d/xfer.img,format=raw,if=virtio" \
 		-kernel "$xen" \
-		-append "console=com1 com1=115200,8n1 dom0_mem=1536M,max:1536M loglvl=all guest_loglvl=all console_timestamps=boot tbuf_size=256 conring_size=4M" \
+		-append "console=com1 com1=115200,8n1 dom0_mem=1536M,max:1536M loglvl=all guest_loglvl=all console_timestamps=boot tbuf_size=256 conring_size=4M${RIG_XEN_CMDLINE:+ $RIG_XEN_CMDLINE}" \
 		-initrd "$dkd/root/boot/vmlinuz-$dkver console=hvc0 earlyprintk=xen rig.attempt=$try,$d/dom0.cpio.gz" \
 		</dev/null >"$d/serial.log" 2>&1 &
 	qpid=$!
