@@ -177,9 +177,9 @@ extra_agent() {
 		;;
 	hm-fuzz-result)
 		if [ -s "$HMDIR/fuzz.rc" ]; then
-			echo "$(grep '^HMFUZZ calls=' "$HMDIR/fuzz.out") rc=$(cat "$HMDIR/fuzz.rc")" \
-				"$(grep -v '^HMFUZZ \(seed\|calls\)=' "$HMDIR/fuzz.out" |
-				   head -n 3 | tr '\n' '|')"
+			_more=$(grep -v '^HMFUZZ \(seed\|calls\)=' "$HMDIR/fuzz.out" |
+				head -n 3 | tr '\n' '|')
+			echo "$(grep '^HMFUZZ calls=' "$HMDIR/fuzz.out") rc=$(cat "$HMDIR/fuzz.rc")${_more:+ $_more}"
 		else
 			echo running
 		fi
