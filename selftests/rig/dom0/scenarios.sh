@@ -735,11 +735,11 @@ scen_debug() {
 		not_ok "debug: the guest scanned for leaks and reports (answer '${ANSWER:-}')"
 		return
 	fi
-	diag "debug: $ANSWER after $RESUMES resume(s) of this boot, $RECOVERED recovery(s) in this profile"
+	diag "debug: $ANSWER ($RECOVERED recovery(s) in this profile)"
 	if [ "$RECOVERED" -gt 0 ]; then
 		diag "debug: a boot lost to the emulator was not scanned; its console is kept as $1-console-lost*.log"
 	fi
-	like "$ANSWER" "leaks=0 reports=0 lockups=[0-9]+" "debug: no kmemleak leak and no KASAN, KFENCE, lockdep, UBSAN or debug-objects report"
+	like "$ANSWER" "leaks=0 reports=0 lockups=[0-9]+ resumes=[0-9]+" "debug: no kmemleak leak and no KASAN, KFENCE, lockdep, UBSAN or debug-objects report"
 	case $ANSWER in
 	"leaks=0 reports=0 "*) ;;
 	*) diag "debug: what the guest found:" "$(tr -d '\r' <"$(guest_console "$1")" |

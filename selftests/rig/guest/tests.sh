@@ -168,10 +168,12 @@ guest_netstats() {
 
 # The debug kernel's verdict (make rig-debug): two kmemleak scans (an
 # object is reported once no scan found a reference to it), then
-# "leaks=N reports=N lockups=N" over the kernel log since boot: leaks
-# kmemleak suspects, reports from KASAN, KFENCE, lockdep, UBSAN, debug
-# objects or any other BUG/WARNING, and soft lockups (the watchdog
-# seeing the emulated CPU stall across a suspend; counted, not reports).
+# "leaks=N reports=N lockups=N resumes=N" over the kernel log since
+# boot: leaks kmemleak suspects, reports from KASAN, KFENCE, lockdep,
+# UBSAN, debug objects or any other BUG/WARNING, soft lockups (the
+# watchdog seeing the emulated CPU stall across a suspend; counted, not
+# reports), and the suspends this boot came back from (each thaws tasks
+# once), whichever scenario or suite made them.
 # Every leak and report line goes to the console, which dom0 keeps.
 DEBUG_REPORTS='BUG:|WARNING:|UBSAN:|ODEBUG:|Oops|general protection|INFO: (possible|trying|task)|kmemleak: .*new suspected'
 guest_debug_scan() {
@@ -189,7 +191,8 @@ guest_debug_scan() {
 	sed 's/^/rig report: /' /tmp/reports >/dev/console
 	echo "leaks=$(grep -c '^unreferenced object' /tmp/kmemleak)" \
 		"reports=$(grep -c . /tmp/reports)" \
-		"lockups=$(dmesg | grep -c 'soft lockup')"
+		"lockups=$(dmesg | grep -c 'soft lockup')" \
+		"resumes=$(dmesg | grep -cE 'Restarting tasks( \.\.\.|: Starting)')"
 }
 
 # Serve dom0: requests "SEQ CMD ARG..." in ~/data/rig/req, answers
