@@ -187,12 +187,13 @@ guest_debug_scan() {
 	echo scan >$k
 	cat $k >/tmp/kmemleak
 	sed 's/^/rig kmemleak: /' /tmp/kmemleak >/dev/console
-	dmesg | grep -E "$DEBUG_REPORTS" | grep -v 'soft lockup' >/tmp/reports
+	dmesg >/tmp/dmesg
+	grep -E "$DEBUG_REPORTS" /tmp/dmesg | grep -v 'soft lockup' >/tmp/reports
 	sed 's/^/rig report: /' /tmp/reports >/dev/console
 	echo "leaks=$(grep -c '^unreferenced object' /tmp/kmemleak)" \
 		"reports=$(grep -c . /tmp/reports)" \
-		"lockups=$(dmesg | grep -c 'soft lockup')" \
-		"resumes=$(dmesg | grep -cE 'Restarting tasks( \.\.\.|: Starting)')"
+		"lockups=$(grep -c 'soft lockup' /tmp/dmesg)" \
+		"resumes=$(grep -cE 'Restarting tasks( \.\.\.|: Starting)' /tmp/dmesg)"
 }
 
 # Serve dom0: requests "SEQ CMD ARG..." in ~/data/rig/req, answers
