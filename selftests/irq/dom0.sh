@@ -224,6 +224,20 @@ scen_irq_affinity() {
 }
 
 # irq_checkpoint NAME WHAT: one checkpoint of NAME, its NIC WHAT
+# irq_tap_read DOMID: frames QEMU has read from the tap of domain
+# DOMID's emulated NIC (tun counts a frame sent when its reader takes it)
+irq_tap_read() {
+	cat "/sys/class/net/vif$1.0-emu/statistics/tx_packets" 2>/dev/null
+}
+
+# irq_tap_delta BEFORE AFTER: AFTER - BEFORE, or "?" if either is unread
+irq_tap_delta() {
+	case "$1.$2" in
+	*[!0-9.]* | .* | *.) echo "?" ;;
+	*) echo "$(( $2 - $1 ))" ;;
+	esac
+}
+
 irq_checkpoint() {
 	_d=$(xl domid "$1")
 	if ! ask "$_d" 60 irq-pirqs; then
@@ -255,9 +269,17 @@ irq_checkpoint() {
 		# Linux's own pirqs (e1000e's vectors are new after a thaw)
 		is "${ANSWER%% *}" "${_p0%% *}" "irq: checkpoint, NIC $2: the NIC is on the same path ($ANSWER)" ;;
 	esac
+	# where echo requests stop, should they: QEMU's reads of the NIC's
+	# tap in dom0, the guest's NIC counters, its ICMP counters
+	_ns0= _ns1=
+	ask "$_d" 60 netstats && _ns0=$ANSWER
+	_tx0=$(irq_tap_read "$_d")
 	ping -q -c 50 -i 0.02 -W 10 "$GUEST_IP" >"$RES/irq-ping-ckpt.out" 2>&1
 	_rc=$?
+	_tx1=$(irq_tap_read "$_d")
+	ask "$_d" 60 netstats && _ns1=$ANSWER
 	_s=$(irq_pings "$RES/irq-ping-ckpt.out")
+	diag "irq: checkpoint, NIC $2: over the pings QEMU read $(irq_tap_delta "$_tx0" "$_tx1") frame(s) from the tap; the guest's counters: $(netstats_delta "$_ns0" "$_ns1")"
 	irq_judged "$1" "after the checkpoint: ping exit $_rc, sent and received ${_s:-none}" || return 0
 	is "$_rc $_s" "0 50 50" "irq: checkpoint, NIC $2: it answers 50 pings of 50"
 }
