@@ -223,7 +223,6 @@ scen_irq_affinity() {
 	irq_completions "$_n" "irq: after the moves the completions counted still match the interrupts since adoption"
 }
 
-# irq_checkpoint NAME WHAT: one checkpoint of NAME, its NIC WHAT
 # irq_tap_read DOMID: frames QEMU has read from the tap of domain
 # DOMID's emulated NIC (tun counts a frame sent when its reader takes it)
 irq_tap_read() {
@@ -238,6 +237,7 @@ irq_tap_delta() {
 	esac
 }
 
+# irq_checkpoint NAME WHAT: one checkpoint of NAME, its NIC WHAT
 irq_checkpoint() {
 	_d=$(xl domid "$1")
 	if ! ask "$_d" 60 irq-pirqs; then
