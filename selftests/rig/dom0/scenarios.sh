@@ -788,14 +788,13 @@ run_guest() {
 	case ",$4," in *,nomod,*) CONTROL=yes ;; *) CONTROL=no ;; esac
 	TAP_PREFIX="$_name: "
 	diag "=== guest $_name: kernel $2, hvm_pirq $3, $(guest_vcpus "$4") vCPU(s), $4 ==="
-	case ",$4,:$_scen_all " in
-	*,nomod,*:*" extra "*)
-		diag "$_name: no extra suite: a control runs none of hybrid" ;;
-	esac
 	case ",$4," in
-	*,novcb,*)
-		want saverestore || want migrate || want soak || case " $_scen_all " in
-		*" saverestore "* | *" migrate "* | *" soak "*)
+	*,nomod,*)
+		case " $_scen_all " in
+		*" extra "*) diag "$_name: no extra suite: a control runs none of hybrid" ;;
+		esac
+		case ",$4,:$_scen_all " in
+		*,novcb,*:*" saverestore "* | *,novcb,*:*" migrate "* | *,novcb,*:*" soak "*)
 			diag "$_name: no save/restore or migration: without hybrid, a guest booted with xen_no_vector_callback does not come back from a restore" ;;
 		esac ;;
 	esac

@@ -11,6 +11,9 @@ BAD_DMESG='WARNING:|BUG:|Oops|Call Trace|general protection|RIP: |UBSAN|KASAN|ke
 
 loaded() { grep -q '^hybrid ' /proc/modules; }
 
+# a control guest (RIG_GUESTS option nomod): nothing of hybrid runs in it
+is_control() { grep -q 'rig\.module=0' /proc/cmdline; }
+
 # new dmesg lines since mark N (line count)
 dmesg_since() { dmesg | tail -n +"$(( $1 + 1 ))"; }
 
@@ -46,7 +49,7 @@ guest_native_tests() {
 
 # --------------------------------------------------------------------------
 guest_xen_tests() {
-	if grep -q 'rig\.module=0' /proc/cmdline; then
+	if is_control; then
 		diag "rig.module=0: this guest does not load hybrid (a control for the rig)"
 		mark=$(dmesg | wc -l)
 		guest_network
@@ -131,8 +134,8 @@ guest_network() {
 # and the kernel log clean since the tests ran.
 guest_recheck() {
 	r=ok
-	# a control (rig.module=0) has no hybrid to find, only its dmesg
-	if ! grep -q 'rig\.module=0' /proc/cmdline; then
+	# a control has no hybrid to find, only its dmesg
+	if ! is_control; then
 		for a in mode xen_version domid callback hvm_pirqs; do
 			[ -s "$SYSFS/$a" ] || r="fail:$a-unreadable"
 		done
@@ -206,7 +209,7 @@ guest_debug_scan() {
 # and calls its extra_agent CMD ARG...
 guest_agent() {
 	extra=no
-	if [ -f /rig/extra/agent.sh ] && ! grep -q 'rig\.module=0' /proc/cmdline; then
+	if [ -f /rig/extra/agent.sh ] && ! is_control; then
 		. /rig/extra/agent.sh
 		extra=yes
 	fi
