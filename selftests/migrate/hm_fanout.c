@@ -55,8 +55,12 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Median time of one PREPARE with n files open, in ns; 0 on error. */
-static unsigned long long measure(int n, unsigned long long *id)
+/*
+ * Median time of one PREPARE with n files open, in ns, in *median; 0, or
+ * -1 on error.  The median itself can be 0: under Xen's clock without a
+ * stable TSC, two readings may be equal (pvclock's last-value clamp).
+ */
+static int measure(int n, unsigned long long *id, unsigned long long *median)
 {
 	unsigned long long t[ROUNDS], t0;
 	char req[64];
@@ -64,7 +68,7 @@ static unsigned long long measure(int n, unsigned long long *id)
 
 	fds = calloc(n, sizeof(*fds));
 	if (!fds)
-		return 0;
+		return -1;
 	for (i = 0; i < n; i++) {
 		fds[i] = open("/dev/hybrid-migrate", O_RDONLY | O_CLOEXEC);
 		if (fds[i] < 0) {
@@ -78,6 +82,7 @@ static unsigned long long measure(int n, unsigned long long *id)
 		snprintf(req, sizeof(req), "prepare %llu 60000", ++*id);
 		t0 = now_ns();
 		if (inject(req)) {
+			perror(INJECT);
 			ok = 0;
 			break;
 		}
@@ -89,9 +94,10 @@ static unsigned long long measure(int n, unsigned long long *id)
 		close(fds[i]);
 	free(fds);
 	if (!ok)
-		return 0;
+		return -1;
 	qsort(t, ROUNDS, sizeof(t[0]), cmp);
-	return t[ROUNDS / 2];
+	*median = t[ROUNDS / 2];
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -106,8 +112,7 @@ int main(int argc, char **argv)
 	printf("%8s %12s %12s\n", "files", "prepare_us", "per_file_ns");
 	for (i = 0; i < count; i++) {
 		n = argc > 1 ? atoi(argv[i + 1]) : defaults[i];
-		ns = measure(n, &id);
-		if (!ns) {
+		if (measure(n, &id, &ns)) {
 			printf("%8d %12s %12s\n", n, "failed", "-");
 			rc = 1;
 			continue;
