@@ -241,12 +241,15 @@ finish_tap() {
 	' "$1" >"$2"
 }
 
+# summarise RESULTS LABEL: the profile's counts, and the recoveries its
+# dom0 reported (scenarios.sh) where it got that far
 summarise() {
-	local f=$1 p=$2 total nok todo
+	local f=$1 p=$2 total nok todo rec
 	total=$(grep -cE '^(not )?ok ' "$f" || true)
 	todo=$(grep -E '^(not )?ok .*# TODO' "$f" | grep -c . || true)
 	nok=$(grep -E '^not ok ' "$f" | grep -cv '# TODO' || true)
-	echo "# $p: $(( total - nok - todo )) passed, $nok failed, $todo todo, $total tests"
+	rec=$(sed -n 's/^# [a-z0-9]*: \([0-9]* emulator failure(s) recovered .*\)/\1/p' "$f" | tail -n 1)
+	echo "# $p: $(( total - nok - todo )) passed, $nok failed, $todo todo, $total tests${rec:+; $rec}"
 }
 
 # ---------------------------------------------------------------------------

@@ -447,7 +447,10 @@ scen_soak() {
 # When a scenario fails and its guest died that way, the scenario's TAP
 # lines become comments, the guest is booted again and the scenario runs
 # once more, at most RECOVER times per profile, each one reported.
+# RECOVER_SECS: what the recoveries cost, in dom0 seconds: each lost run
+# of a scenario and the boot that replaced the guest.
 RECOVERED=0
+RECOVER_SECS=0
 
 # guest_console NAME: the console log of this boot of the guest.  A
 # live migration's receiving domain is created as NAME--incoming, and
@@ -680,6 +683,7 @@ scenario() {
 	[ "$_sf" != scen_extra ] || _sw="extra${1:+ $1}"	# and its part
 	while :; do
 		_mark=$(wc -l <"$TAP_FILE")
+		_st=$(now)
 		"$_sf" "$_sn" "$@"
 		tail -n +"$(( _mark + 1 ))" "$TAP_FILE" | grep -q '^not ok' || return 0
 		if ! emu_failure "$_sn"; then
@@ -699,11 +703,14 @@ scenario() {
 		mv "$XEN_CONSOLES/guest-$_sn--incoming.log" \
 			"$RES/$_sn-console-lost$RECOVERED-incoming.log" 2>/dev/null
 		reboot_guest "$_sn"
+		_st=$(elapsed "$_st")
+		RECOVER_SECS=$(( RECOVER_SECS + _st ))
 		if [ "$BOOTED" != yes ]; then
 			not_ok "the guest boots again after an emulator failure (tries: $TRIES)"
 			return 0
 		fi
 		ok "the guest boots again after an emulator failure (${BOOT_SECS}s, tries: $TRIES)"
+		diag "recovery $RECOVERED cost ${_st}s (the lost run of $_sw and the boot after it)"
 	done
 }
 
