@@ -143,6 +143,7 @@ boot_guest() {
 			diag "boot try $TRIES: xl create failed:" "$(tail -n 15 "$RES/$_n-create-$TRIES.out")"
 			continue
 		fi
+		GUEST_BOOTS=$(( GUEST_BOOTS + 1 ))
 		_why=timeout
 		_size=0
 		_quiet=$(now)
@@ -398,6 +399,11 @@ reboot_guest() {
 
 # triple_faults: how many guest triple faults Xen has logged so far
 triple_faults() { xl dmesg 2>/dev/null | grep -c 'Triple fault'; }
+
+# xen_saves: how many times Xen has saved an HVM domain's state so far,
+# by its "HVM dNv0 save: CPU" lines: once in each suspend (save/restore,
+# live migration, checkpoint), and once as xl create builds a domain
+xen_saves() { xl dmesg 2>/dev/null | grep -cE 'HVM d[0-9]+v0 save: CPU$'; }
 
 scen_soak() {
 	_n=$1 _i=0 _good=0 _crash=0 _other=0 _reboots=0
@@ -783,6 +789,13 @@ no_suspends() {
 	echo " $SCENARIOS " | sed 's/ saverestore / /; s/ migrate / /; s/ soak / /'
 }
 
+# guest_exposure NAME SAVES TF: what the guest went through under the
+# emulator since Xen had logged SAVES suspends and TF triple faults, for
+# a loss rate per boot and per suspend (docs/testing.md)
+guest_exposure() {
+	diag "$1: under the emulator: $GUEST_BOOTS boot(s), $(( $(xen_saves) - $2 - GUEST_BOOTS )) suspend(s), $(( $(triple_faults) - $3 )) triple fault(s), by Xen's log"
+}
+
 # run_guest NAME KVER PIRQ OPTS
 run_guest() {
 	_name=$1
@@ -803,6 +816,9 @@ run_guest() {
 	esac
 	guest_cfg "$_name" "$3" "$4" >"/tmp/$_name.cfg"
 	cp "/tmp/$_name.cfg" "$RES/$_name.cfg"
+	GUEST_BOOTS=0
+	_rg_saves=$(xen_saves)
+	_rg_tf=$(triple_faults)
 	# KASAN, lockdep and kmemleak slow the debug kernel down about threefold
 	GUEST_LIMIT=$GUEST_BOOT_TIMEOUT
 	case ",$4," in *,debug,*) GUEST_LIMIT=$(( GUEST_BOOT_TIMEOUT * 3 )) ;; esac
@@ -814,6 +830,7 @@ run_guest() {
 		for s in $SCENARIOS; do
 			not_ok "$s: not run, the guest did not boot"
 		done
+		guest_exposure "$_name" "$_rg_saves" "$_rg_tf"
 		TAP_PREFIX=
 		SCENARIOS=$_scen_all
 		return
@@ -839,6 +856,7 @@ run_guest() {
 	want soak && scen_soak "$_name"
 	want irqbench && scenario "$_name" scen_irqbench
 	case ",$4," in *,debug,*) scen_debug "$_name" ;; esac
+	guest_exposure "$_name" "$_rg_saves" "$_rg_tf"
 	cp "$XEN_CONSOLES/guest-$_name.log" "$RES/$_name-console.log" 2>/dev/null
 	xl destroy "$_name" >/dev/null 2>&1
 	if wait_for 60 sh -c "! xl domid $_name >/dev/null 2>&1"; then
