@@ -28,7 +28,10 @@
 #                      its MSIs on the LAPIC though Xen offers pirqs;
 #                      vir, viridian with the APIC assist in xl.cfg;
 #                      debug, the debug kernel's verdict at the end,
-#                      for KERNEL $RIG_DEBUG_KVER: make rig-debug)
+#                      for KERNEL $RIG_DEBUG_KVER: make rig-debug;
+#                      spin, a process waking every millisecond after
+#                      the guest's tests, to load a control as a guest
+#                      with hybrid is)
 #   RIG_FULL_MATRIX=1  every guest kernel on every Xen profile
 #   RIG_EXTRA_GUEST    directory copied into the guest; its run.sh runs
 #                      after the built-in guest tests, TAP merged
@@ -171,7 +174,7 @@ default_guests() {
 build_tools() {
 	local d=$OUT/tools t
 	mkdir -p "$d"
-	for t in xsc modload xenexits udpsend pingwin; do
+	for t in xsc modload xenexits udpsend pingwin spin; do
 		if [ ! -x "$d/$t" ] || [ "$RIG_DIR/tools/$t.c" -nt "$d/$t" ]; then
 			gcc -static -O2 -Wall -Wextra -o "$d/$t" "$RIG_DIR/tools/$t.c" ||
 				die "cannot build $t"
@@ -208,7 +211,7 @@ build_guest_initrd() {
 	s=$(mktemp -d "$OUT/.guest.XXXXXX")
 	mkdir -p "$s/bin" "$s/rig" "$s/proc" "$s/sys" "$s/dev" "$s/tmp"
 	cp "$(prep_busybox)" "$s/bin/busybox"
-	cp "$OUT/tools/xsc" "$OUT/tools/modload" "$s/rig/"
+	cp "$OUT/tools/xsc" "$OUT/tools/modload" "$OUT/tools/spin" "$s/rig/"
 	cp "$RIG_DIR/guest/init" "$s/init"
 	cp "$RIG_DIR/common/tap.sh" "$RIG_DIR/guest/tests.sh" "$s/rig/"
 	cp "$ko" "$s/rig/hybrid.ko"

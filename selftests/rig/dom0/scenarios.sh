@@ -89,7 +89,8 @@ guest_vcpus() {
 # with xen_no_vector_callback, so that Linux leaves its MSIs on the LAPIC
 # in a domain with HVM pirqs; vir: Xen's viridian enlightenments with the
 # APIC assist, for hybrid-irq's assisted EOI; debug: the debug kernel,
-# make rig-debug).  tsc_mode "native": QEMU's CPU has no
+# make rig-debug; spin: a process waking every millisecond from the end
+# of the guest's tests on, the load of a guest with hybrid for a control).  tsc_mode "native": QEMU's CPU has no
 # invariant TSC, so Xen would emulate every RDTSC of the guest; that
 # swamps the exit counts, and the guests triple-faulted right after such
 # exits (docs/testing.md).
@@ -97,6 +98,7 @@ guest_cfg() {
 	_cmd="console=ttyS0 xen_emul_unplug=never"
 	case ",$3," in *,nomod,*) _cmd="$_cmd rig.module=0" ;; esac
 	case ",$3," in *,novcb,*) _cmd="$_cmd xen_no_vector_callback" ;; esac
+	case ",$3," in *,spin,*) _cmd="$_cmd rig.spin=1" ;; esac
 	# the debug kernel's reports must not push each other out of the
 	# log, a RIP in Xen's dump after a triple fault is found in its
 	# System.map as it is (no KASLR), and its agent polls (guest/tests.sh)

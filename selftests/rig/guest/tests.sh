@@ -130,6 +130,29 @@ guest_network() {
 }
 
 # --------------------------------------------------------------------------
+# rig.spin=1 (RIG_GUESTS option spin): a process that wakes about every
+# millisecond runs from here on, the load hybrid-migrate's page watcher
+# puts on a guest with hybrid, so that a control can be loaded the same
+# way.  It must be seen waking: 500 wakeups within 20 s.
+spin_wakeups() {
+	sed -n 's/^voluntary_ctxt_switches:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null
+}
+spin_woke() { [ "$(spin_wakeups "$1")" -ge 500 ] 2>/dev/null; }
+
+guest_spin() {
+	grep -q 'rig\.spin=1' /proc/cmdline || return 0
+	/rig/spin 2>/tmp/spin.err &
+	spin_pid=$!
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	if wait_for 20 spin_woke "$spin_pid"; then
+		ok "load: a process wakes every millisecond ($(spin_wakeups "$spin_pid") wakeups from $t0 s to $(cut -d' ' -f1 /proc/uptime) s of uptime)"
+	else
+		not_ok "load: a process wakes every millisecond (wakeups: $(spin_wakeups "$spin_pid"))"
+		diag "$(cat /tmp/spin.err 2>/dev/null)"
+	fi
+}
+
+# --------------------------------------------------------------------------
 # After dom0 saved/restored or migrated the guest: sysfs still readable
 # and the kernel log clean since the tests ran.
 guest_recheck() {
