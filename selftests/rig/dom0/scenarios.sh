@@ -90,10 +90,10 @@ guest_vcpus() {
 # in a domain with HVM pirqs; vir: Xen's viridian enlightenments with the
 # APIC assist, for hybrid-irq's assisted EOI; debug: the debug kernel,
 # make rig-debug; spin: a process waking every millisecond from the end
-# of the guest's tests on, the load of a guest with hybrid for a control).  tsc_mode "native": QEMU's CPU has no
-# invariant TSC, so Xen would emulate every RDTSC of the guest; that
-# swamps the exit counts, and the guests triple-faulted right after such
-# exits (docs/testing.md).
+# of the guest's tests on, the load of a guest with hybrid for a
+# control).  tsc_mode "native": QEMU's CPU has no invariant TSC, so Xen
+# would emulate every RDTSC of the guest; that swamps the exit counts,
+# and the guests triple-faulted right after such exits (docs/testing.md).
 guest_cfg() {
 	_cmd="console=ttyS0 xen_emul_unplug=never"
 	case ",$3," in *,nomod,*) _cmd="$_cmd rig.module=0" ;; esac
@@ -792,8 +792,8 @@ no_suspends() {
 }
 
 # guest_exposure NAME SAVES TF: what the guest went through under the
-# emulator since Xen had logged SAVES suspends and TF triple faults, for
-# a loss rate per boot and per suspend (docs/testing.md)
+# emulator since xen_saves was SAVES and triple_faults TF, for a loss
+# rate per boot and per suspend (docs/testing.md)
 guest_exposure() {
 	diag "$1: under the emulator: $GUEST_BOOTS boot(s), $(( $(xen_saves) - $2 - GUEST_BOOTS )) suspend(s), $(( $(triple_faults) - $3 )) triple fault(s), by Xen's log"
 }
