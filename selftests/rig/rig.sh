@@ -58,6 +58,9 @@
 #                      and puts an oops line with reserved EFLAGS bits in
 #                      its console log (tests the emulator-failure
 #                      recovery)
+#   RIG_TEST_EMU_TF=NAME  90 s into guest NAME's extra suite dom0 pauses
+#                      it and logs a made-up triple fault for it (tests
+#                      that the suite is stopped at once and recovered)
 #   RIG_VCPUS          guest vCPUs where OPTS does not say (default 1)
 #   RIG_SOAK=N         live migrations in a row in the soak scenario
 #                      (default 10; the scenario runs only when named)
@@ -431,6 +434,7 @@ run_xen() {
 	GUEST_XLCFG='${RIG_GUEST_XLCFG:-}'
 	TEST_MACHINE_RESET="${RIG_TEST_MACHINE_RESET:-}"
 	TEST_EMU_OOPS="${RIG_TEST_EMU_OOPS:-}"
+	TEST_EMU_TF="${RIG_TEST_EMU_TF:-}"
 	HM_STRESS=$RIG_HM_STRESS
 	HM_SOAK_MIGRATIONS=$RIG_HM_SOAK_MIGRATIONS
 	HM_SOAK_SAVES=$RIG_HM_SOAK_SAVES

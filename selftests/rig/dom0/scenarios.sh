@@ -395,12 +395,22 @@ scen_migrate() {
 # again (boot_guest's results)
 reboot_guest() {
 	xl destroy "$1" >/dev/null 2>&1
+	# a live migration stopped halfway leaves its receiving domain
+	xl destroy "$1--incoming" >/dev/null 2>&1
 	wait_for 60 sh -c "! xl domid $1 >/dev/null 2>&1"
 	boot_guest "$1"
 }
 
+# xen_log: Xen's log (xl dmesg), and after it the made-up lines of
+# fake_emu_tf, which only a test of the rig asks for
+TEST_XEN_LOG=/tmp/rig-test-xen.log
+xen_log() {
+	xl dmesg 2>/dev/null
+	cat "$TEST_XEN_LOG" 2>/dev/null
+}
+
 # triple_faults: how many guest triple faults Xen has logged so far
-triple_faults() { xl dmesg 2>/dev/null | grep -c 'Triple fault'; }
+triple_faults() { xen_log | grep -c 'Triple fault'; }
 
 # xen_saves: how many times Xen has saved an HVM domain's state so far,
 # by its "HVM dNv0 save: CPU" lines: once in each suspend (save/restore,
@@ -510,7 +520,7 @@ crash_report() {
 
 # tf_rip: the RIP in Xen's dump of the vCPU after its last triple fault
 tf_rip() {
-	xl dmesg 2>/dev/null |
+	xen_log |
 		sed -n '/Triple fault/,/RIP:/ s/.*RIP: *[0-9a-f]*:\[<\([0-9a-f]*\)>\].*/\1/p' |
 		tail -n 1
 }
@@ -551,7 +561,7 @@ emu_failure() {
 			diag "$1: the triple fault's RIP $_rip lies in hybrid's module $_mod: a failure of the test, not one of the emulator's"
 			return 1
 		fi
-		EMU_WHY="$(xl dmesg | grep 'Triple fault' | tail -n 1) (RIP ${_rip:-unknown}, in none of hybrid's modules)"
+		EMU_WHY="$(xen_log | grep 'Triple fault' | tail -n 1) (RIP ${_rip:-unknown}, in none of hybrid's modules)"
 		return 0
 	fi
 	_fl=$(bad_eflags "$(guest_console "$1")")
@@ -682,6 +692,21 @@ fake_emu_oops() {
 	echo "[ 0.000000] RSP: 0018:ffffd32cc009fd78 EFLAGS: 830c8426 (RIG_TEST_EMU_OOPS)" >>"$(guest_console "$1")"
 }
 
+# fake_emu_tf NAME SECS: a triple fault on request (RIG_TEST_EMU_TF), to
+# test that the extra suite is stopped and recovered: SECS seconds into
+# the suite, in the background, the guest is paused and a triple fault
+# with a RIP in no module of hybrid's is added to what xen_log reads
+fake_emu_tf() {
+	(
+		sleep "$2"	# the test's own delay, not a wait for anything
+		_fd=$(xl domid "$1" 2>/dev/null)
+		xl pause "$1"
+		printf '%s\n' "(XEN) [ fake ] d${_fd}v0 Triple fault - invoking HVM shutdown action 1 (RIG_TEST_EMU_TF)" \
+			"(XEN) [ fake ] RIP:    0010:[<ffffffff81000000>]" >>"$TEST_XEN_LOG"
+	) >/dev/null 2>&1 &
+	diag "$1: in ${2}s the guest is paused and a triple fault is logged for it (RIG_TEST_EMU_TF)"
+}
+
 # scenario NAME FUNC [ARG...]: FUNC NAME ARG..., again on a freshly booted
 # guest after an emulator failure
 scenario() {
@@ -728,6 +753,34 @@ extra_run() {
 		GUEST_SCENARIOS=$SCENARIOS ./run.sh ${2:+"$2"})
 }
 
+# extra_watched NAME [ARG]: extra_run in a session of its own, stopped
+# as soon as Xen logs a triple fault: the guest is then gone, and the
+# rest of the suite would only wait out its timeouts against a dead
+# domain (one such run took 20 minutes).  The suite's status, 143 if
+# stopped.
+extra_watched() {
+	_ew_tf=$(triple_faults)
+	_ew_done=/tmp/extra-done.$$
+	rm -f "$_ew_done"
+	GUEST=$1 DOMID=$(xl domid "$1") RES=$RES RESUMES=$RESUMES \
+		GUEST_SCENARIOS=$SCENARIOS setsid sh -c \
+		'cd /rig/extra && ./run.sh "$@"; echo $? >"$0"' "$_ew_done" ${2:+"$2"} &
+	_ew_pid=$!
+	while [ ! -e "$_ew_done" ]; do
+		if [ "$(triple_faults)" -gt "$_ew_tf" ]; then
+			echo "Xen logged a triple fault: the suite is stopped, its guest is gone"
+			kill -TERM -"$_ew_pid" 2>/dev/null
+			break
+		fi
+		sleep 3	# a poll of Xen's log, not a wait for an event
+	done
+	wait "$_ew_pid"
+	_ew_rc=143
+	[ ! -e "$_ew_done" ] || _ew_rc=$(cat "$_ew_done")
+	rm -f "$_ew_done"
+	return "$_ew_rc"
+}
+
 # scen_extra NAME [PART]: RIG_EXTRA_DOM0's suite, or one of the parts its
 # run.sh --parts names (each a scenario of its own, recovered alone)
 scen_extra() {
@@ -738,7 +791,11 @@ scen_extra() {
 		return
 	fi
 	_out="$RES/$_n-extra${2:+-$(echo "$2" | tr : -)}.out"
-	extra_run "$_n" ${2:+"$2"} >"$_out" 2>&1
+	if [ "${TEST_EMU_TF:-}" = "$_n" ] && [ -z "${2:-}" ]; then
+		TEST_EMU_TF=
+		fake_emu_tf "$_n" 90
+	fi
+	extra_watched "$_n" ${2:+"$2"} >"$_out" 2>&1
 	_rc=$?
 	while IFS= read -r _l; do
 		case $_l in
