@@ -694,8 +694,9 @@ fake_emu_oops() {
 
 # fake_emu_tf NAME SECS: a triple fault on request (RIG_TEST_EMU_TF), to
 # test that the extra suite is stopped and recovered: SECS seconds into
-# the suite, in the background, the guest is paused and a triple fault
-# with a RIP in no module of hybrid's is added to what xen_log reads
+# the suite, in the background (FAKE_TF_PID, killed once the suite has
+# ended, however it ended), the guest is paused and a triple fault with
+# a RIP in no module of hybrid's is added to what xen_log reads
 fake_emu_tf() {
 	(
 		sleep "$2"	# the test's own delay, not a wait for anything
@@ -704,6 +705,7 @@ fake_emu_tf() {
 		printf '%s\n' "(XEN) [ fake ] d${_fd}v0 Triple fault - invoking HVM shutdown action 1 (RIG_TEST_EMU_TF)" \
 			"(XEN) [ fake ] RIP:    0010:[<ffffffff81000000>]" >>"$TEST_XEN_LOG"
 	) >/dev/null 2>&1 &
+	FAKE_TF_PID=$!
 	diag "$1: in ${2}s the guest is paused and a triple fault is logged for it (RIG_TEST_EMU_TF)"
 }
 
@@ -791,12 +793,14 @@ scen_extra() {
 		return
 	fi
 	_out="$RES/$_n-extra${2:+-$(echo "$2" | tr : -)}.out"
+	FAKE_TF_PID=
 	if [ "${TEST_EMU_TF:-}" = "$_n" ] && [ -z "${2:-}" ]; then
 		TEST_EMU_TF=
 		fake_emu_tf "$_n" 90
 	fi
 	extra_watched "$_n" ${2:+"$2"} >"$_out" 2>&1
 	_rc=$?
+	[ -z "$FAKE_TF_PID" ] || kill "$FAKE_TF_PID" 2>/dev/null
 	while IFS= read -r _l; do
 		case $_l in
 		"ok "* | "not ok "*) _tap_out "$(echo "$_l" | sed -E "s/^(not ok|ok) *[0-9]* *-? */\\1 - $TAP_PREFIX$_x: /")" ;;
