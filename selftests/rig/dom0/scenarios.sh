@@ -401,12 +401,22 @@ reboot_guest() {
 	boot_guest "$1"
 }
 
-# xen_log: Xen's log (xl dmesg), and after it the made-up lines of
-# fake_emu_tf, which only a test of the rig asks for
+# xen_log: Xen's log (xl dmesg), with the made-up lines of fake_emu_tf,
+# which only a test of the rig asks for, in their place by Xen's
+# timestamps (a line without one goes with the line before it)
 TEST_XEN_LOG=/tmp/rig-test-xen.log
 xen_log() {
-	xl dmesg 2>/dev/null
-	cat "$TEST_XEN_LOG" 2>/dev/null
+	if [ ! -s "$TEST_XEN_LOG" ]; then
+		xl dmesg 2>/dev/null
+		return
+	fi
+	{ xl dmesg 2>/dev/null; cat "$TEST_XEN_LOG"; } |
+		awk '{
+			t = $0
+			if (sub(/^\(XEN\) \[ */, "", t) && sub(/\].*/, "", t) && t ~ /^[0-9.]+$/)
+				last = t
+			printf "%.6f\t%09d\t%s\n", last, NR, $0
+		}' | sort -k1,1n -k2,2n | cut -f3-
 }
 
 # triple_faults: how many guest triple faults Xen has logged so far
@@ -702,8 +712,11 @@ fake_emu_tf() {
 		sleep "$2"	# the test's own delay, not a wait for anything
 		_fd=$(xl domid "$1" 2>/dev/null)
 		xl pause "$1"
-		printf '%s\n' "(XEN) [ fake ] d${_fd}v0 Triple fault - invoking HVM shutdown action 1 (RIG_TEST_EMU_TF)" \
-			"(XEN) [ fake ] RIP:    0010:[<ffffffff81000000>]" >>"$TEST_XEN_LOG"
+		# stamped with Xen's latest time, so that it sorts after
+		# everything Xen logged before it (xen_log)
+		_ft=$(xl dmesg 2>/dev/null | sed -n 's/^(XEN) \[ *\([0-9.]*\)\].*/\1/p' | tail -n 1)
+		printf '%s\n' "(XEN) [${_ft:-0}] d${_fd}v0 Triple fault - invoking HVM shutdown action 1 (RIG_TEST_EMU_TF)" \
+			"(XEN) [${_ft:-0}] RIP:    0010:[<ffffffff81000000>]" >>"$TEST_XEN_LOG"
 	) >/dev/null 2>&1 &
 	FAKE_TF_PID=$!
 	diag "$1: in ${2}s the guest is paused and a triple fault is logged for it (RIG_TEST_EMU_TF)"
