@@ -58,7 +58,7 @@
 #                      and puts an oops line with reserved EFLAGS bits in
 #                      its console log (tests the emulator-failure
 #                      recovery)
-#   RIG_TEST_EMU_TF=NAME  90 s into guest NAME's extra suite dom0 pauses
+#   RIG_TEST_EMU_TF=NAME  30 s into guest NAME's extra suite dom0 pauses
 #                      it and logs a made-up triple fault for it (tests
 #                      that the suite is stopped at once and recovered)
 #   RIG_VCPUS          guest vCPUs where OPTS does not say (default 1)

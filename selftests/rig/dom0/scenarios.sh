@@ -809,7 +809,7 @@ scen_extra() {
 	FAKE_TF_PID=
 	if [ "${TEST_EMU_TF:-}" = "$_n" ] && [ -z "${2:-}" ]; then
 		TEST_EMU_TF=
-		fake_emu_tf "$_n" 90
+		fake_emu_tf "$_n" 30
 	fi
 	extra_watched "$_n" ${2:+"$2"} >"$_out" 2>&1
 	_rc=$?
