@@ -762,18 +762,12 @@ scenario() {
 	done
 }
 
-# extra_run NAME [ARG]: RIG_EXTRA_DOM0's run.sh for guest NAME
+# extra_run NAME [ARG]: RIG_EXTRA_DOM0's run.sh for guest NAME, in a
+# session of its own, stopped as soon as Xen logs a triple fault: the
+# guest is then gone, and the rest of the suite would only wait out its
+# timeouts against a dead domain (one such run took 20 minutes).  The
+# suite's status, 143 if stopped.
 extra_run() {
-	(cd /rig/extra && GUEST=$1 DOMID=$(xl domid "$1") RES=$RES RESUMES=$RESUMES \
-		GUEST_SCENARIOS=$SCENARIOS ./run.sh ${2:+"$2"})
-}
-
-# extra_watched NAME [ARG]: extra_run in a session of its own, stopped
-# as soon as Xen logs a triple fault: the guest is then gone, and the
-# rest of the suite would only wait out its timeouts against a dead
-# domain (one such run took 20 minutes).  The suite's status, 143 if
-# stopped.
-extra_watched() {
 	_ew_tf=$(triple_faults)
 	_ew_done=/tmp/extra-done.$$
 	rm -f "$_ew_done"
@@ -783,7 +777,7 @@ extra_watched() {
 	_ew_pid=$!
 	while [ ! -e "$_ew_done" ]; do
 		if [ "$(triple_faults)" -gt "$_ew_tf" ]; then
-			echo "Xen logged a triple fault: the suite is stopped, its guest is gone"
+			echo "Xen logged a triple fault: the suite is stopped, its guest is gone" >&2
 			kill -TERM -"$_ew_pid" 2>/dev/null
 			break
 		fi
@@ -811,7 +805,7 @@ scen_extra() {
 		TEST_EMU_TF=
 		fake_emu_tf "$_n" 30
 	fi
-	extra_watched "$_n" ${2:+"$2"} >"$_out" 2>&1
+	extra_run "$_n" ${2:+"$2"} >"$_out" 2>&1
 	_rc=$?
 	[ -z "$FAKE_TF_PID" ] || kill "$FAKE_TF_PID" 2>/dev/null
 	while IFS= read -r _l; do
