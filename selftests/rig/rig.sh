@@ -452,8 +452,10 @@ run_xen() {
 	[ "$PREPARE_ONLY" = yes ] && return
 
 	# 25 minutes a guest, and 15 for each recovery the profile may spend
-	# (a guest boot and a scenario run again: the extra suite takes 12
-	# here), so that a recovered profile is not cut off after all
+	# (a guest boot and a scenario run again: the extra suite took 12
+	# here before the rig stopped a lost one at its triple fault, about
+	# 3 since, but a debug guest's is longer), so that a recovered
+	# profile is not cut off after all; CI's deadline caps the sum
 	local limit=$(( 600 + n * 1500 + RIG_RECOVER * 900 )) try=1 why left
 	# the stress of RIG_HM_STRESS: 90 s a suspend and the fuzzer, a guest
 	if [ "$RIG_HM_STRESS" = 1 ]; then
