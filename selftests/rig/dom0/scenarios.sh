@@ -293,6 +293,44 @@ netstats_delta() {
 	} END { print "" }'
 }
 
+# tf_gone: true if Xen logged a triple fault since the scenario began
+# (SCEN_TF, set by scenario())
+tf_gone() { [ "$(triple_faults)" -gt "${SCEN_TF:-$(triple_faults)}" ]; }
+
+# tf_run SECS CMD...: CMD, in a session of its own, stopped (status 124)
+# after SECS seconds, or (status 143) as soon as tf_gone: its guest is
+# gone, and CMD would only wait out its timeouts against a dead domain (a
+# flood of pingwin's waited 10 minutes so).  CMD's status otherwise.
+# Not timeout(1) inside: it makes a process group of its own, which the
+# stop would miss.
+tf_run() {
+	_tw_secs=$1
+	shift
+	_tw_done=/tmp/tf-done.$$
+	rm -f "$_tw_done"
+	setsid sh -c '"$@"; echo $? >"$0"' "$_tw_done" "$@" &
+	_tw_pid=$!
+	_tw_t=$(now)
+	_tw_rc=143
+	while [ ! -e "$_tw_done" ]; do
+		if tf_gone; then
+			echo "Xen logged a triple fault: $1 is stopped, its guest is gone" >&2
+			break
+		fi
+		if [ "$(elapsed "$_tw_t")" -ge "$_tw_secs" ]; then
+			echo "$1 is stopped after ${_tw_secs}s" >&2
+			_tw_rc=124
+			break
+		fi
+		sleep 3	# a poll of Xen's log and the clock, not a wait for an event
+	done
+	[ -e "$_tw_done" ] || kill -TERM -"$_tw_pid" 2>/dev/null
+	wait "$_tw_pid"
+	[ ! -e "$_tw_done" ] || _tw_rc=$(cat "$_tw_done")
+	rm -f "$_tw_done"
+	return "$_tw_rc"
+}
+
 scen_net() {
 	_n=$1
 	if ping -c 3 -W 5 "$GUEST_IP" >"$RES/$_n-ping.out" 2>&1; then
@@ -300,6 +338,10 @@ scen_net() {
 	else
 		not_ok "net: dom0 reaches the guest at $GUEST_IP"
 		diag "$(cat "$RES/$_n-ping.out")"
+		if tf_gone; then
+			diag "net: Xen logged a triple fault: the guest is gone, the scenario stops here"
+			return
+		fi
 	fi
 	# The guest's counters around the pings tell a request that never
 	# arrived from a reply the guest did not send.
@@ -310,7 +352,7 @@ scen_net() {
 	# is stalled (under TCG its vCPU or its device model can stop for
 	# tens of seconds) and overflows the tap queue or the NIC's ring:
 	# emulation speed, not a lost packet.  A fixed window cannot.
-	timeout 600 /rig/pingwin "$GUEST_IP" 2000 8 120 >"$RES/$_n-flood.out" 2>&1
+	tf_run 600 /rig/pingwin "$GUEST_IP" 2000 8 120 >"$RES/$_n-flood.out" 2>&1
 	_rc=$?
 	ask "$(xl domid "$_n")" 60 netstats && _ns1=$ANSWER
 	_got=$(sed -n 's/.*\(received [0-9]* lost [0-9]* late [0-9]* dup [0-9]*\).*/\1/p' "$RES/$_n-flood.out")
@@ -318,6 +360,10 @@ scen_net() {
 		"net: 2000 pings (8 in flight at most) from dom0, each answered once"
 	diag "pingwin exit $_rc: $(head -n 12 "$RES/$_n-flood.out" | tr '\n' ';')"
 	diag "guest counters over the pings: $(netstats_delta "$_ns0" "$_ns1")"
+	if tf_gone; then
+		diag "net: Xen logged a triple fault: the guest is gone, the scenario stops here"
+		return
+	fi
 	# exits under load: a timed flood while xentrace records 6 s
 	timeout 60 ping -f -w 10 "$GUEST_IP" >"$RES/$_n-flood-traced.out" 2>&1 &
 	_pp=$!
@@ -732,6 +778,7 @@ scenario() {
 	while :; do
 		_mark=$(wc -l <"$TAP_FILE")
 		_st=$(now)
+		SCEN_TF=$(triple_faults)
 		"$_sf" "$_sn" "$@"
 		tail -n +"$(( _mark + 1 ))" "$TAP_FILE" | grep -q '^not ok' || return 0
 		if ! emu_failure "$_sn"; then
