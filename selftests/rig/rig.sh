@@ -8,9 +8,9 @@
 #          [--out DIR] [--prepare-only]
 #
 # Without --profile every profile runs (native, xen417, xen420), one after
-# the other.  Scenarios (default: all but soak and irqbench, which run
-# only when named): guest sysfs net saverestore migrate extra soak
-# irqbench; the in-guest tests ("guest") always run since the others need
+# the other.  Scenarios (default: all but soak, ckptsoak and irqbench,
+# which run only when named): guest sysfs net saverestore migrate extra
+# soak ckptsoak irqbench; the in-guest tests ("guest") always run since the others need
 # a booted guest with the module loaded.
 #
 # Results: DIR/<profile>/results.tap, serial.log beside it, artifacts/
@@ -62,8 +62,9 @@
 #                      it and logs a made-up triple fault for it (tests
 #                      that the suite is stopped at once and recovered)
 #   RIG_VCPUS          guest vCPUs where OPTS does not say (default 1)
-#   RIG_SOAK=N         live migrations in a row in the soak scenario
-#                      (default 10; the scenario runs only when named)
+#   RIG_SOAK=N         live migrations in a row in the soak scenario,
+#                      checkpoints in the ckptsoak one (default 10; both
+#                      run only when named)
 #   RIG_MIGRATIONS=N   announced live migrations in a row in the migrate
 #                      suite, on every guest (default 3)
 #   RIG_STREAM=1       the migrate suite's announced live migrations run
@@ -107,10 +108,10 @@ while [ $# -gt 0 ]; do
 done
 PROFILES=${PROFILES:-native xen417 xen420}
 SCENARIOS_GIVEN=$SCENARIOS
-SCENARIOS=${SCENARIOS:-guest sysfs net saverestore migrate soak extra irqbench}
+SCENARIOS=${SCENARIOS:-guest sysfs net saverestore migrate soak ckptsoak extra irqbench}
 for s in $SCENARIOS; do
 	case $s in
-	guest | sysfs | net | saverestore | migrate | soak | extra | irqbench) ;;
+	guest | sysfs | net | saverestore | migrate | soak | ckptsoak | extra | irqbench) ;;
 	*) die "unknown scenario $s" ;;
 	esac
 done
@@ -185,13 +186,13 @@ build_tools() {
 	done
 }
 
-# profile_scenarios PROFILE: the scenarios to run there.  The soak and
-# irqbench scenarios run only when named.
+# profile_scenarios PROFILE: the scenarios to run there.  The soak,
+# ckptsoak and irqbench scenarios run only when named.
 profile_scenarios() {
 	if [ -n "$SCENARIOS_GIVEN" ]; then
 		echo "$SCENARIOS"
 	else
-		echo "$SCENARIOS" | sed 's/ soak//; s/ irqbench//'
+		echo "$SCENARIOS" | sed 's/ soak//; s/ ckptsoak//; s/ irqbench//'
 	fi
 }
 

@@ -12,6 +12,11 @@
 #   soak         SOAK live migrations in a row; a guest that crashes is
 #                booted again and the soak goes on, so that one run
 #                yields a crash rate (only when named)
+#   ckptsoak     SOAK checkpoints (xl save -c) in a row, each followed by
+#                50 pings from dom0: how often the NIC stops taking in
+#                frames after a cancelled suspend, with the per-vector
+#                interrupts and Xen's event channels of each such case
+#                (only when named)
 #   extra        RIG_EXTRA_DOM0's run.sh
 #   irqbench     VM exits per device interrupt under fixed loads, and per
 #                mask+unmask of one NIC vector, as IRQBENCH lines for
@@ -516,6 +521,85 @@ scen_soak() {
 	is "$_good" "$SOAK" "soak: $SOAK live migrations in a row, the guest answering after each"
 }
 
+# evtchn_dump DOMID FILE: Xen's event channels of domain DOMID (debug key
+# 'e'), as the hypervisor's log has them, into FILE
+evtchn_dump() {
+	xl debug-keys e >/dev/null 2>&1
+	xl dmesg 2>/dev/null | awk -v d="$1" '
+		/Event channel information for domain/ { on = ($NF == d":" || $NF == d) ; if (on) out = ""; }
+		on { out = out $0 "\n" }
+		END { printf "%s", out }' >"$2"
+}
+
+# scen_ckptsoak NAME: SOAK checkpoints in a row, each followed by 50 pings
+# from dom0.  A checkpoint whose domain does not answer its agent after
+# it is the emulator's or not as in scen_soak, and the guest is booted
+# again; one whose NIC answers fewer than 50 is counted, with where the
+# pings went (QEMU's reads of the tap, the guest's counters and the
+# interrupts of each of eth0's vectors) and Xen's event channels of the
+# domain kept as NAME-ckpt-I-evtchn.txt.  The next checkpoint goes on
+# from there (the NIC's driver starts afresh in each).
+scen_ckptsoak() {
+	_n=$1 _i=0 _good=0 _deaf=0 _crash=0 _other=0 _reboots=0
+	_tf=$(triple_faults)
+	while [ "$_i" -lt "$SOAK" ]; do
+		_i=$(( _i + 1 ))
+		_why=
+		_t=$(now)
+		if ! _d=$(xl domid "$_n" 2>/dev/null); then
+			_why="no domain before the checkpoint"
+		elif ! pong "$_d"; then
+			_why="no answer before the checkpoint"
+		elif ! timeout 300 xl save -c "$_n" "/save/$_n.ckpt" >"$RES/$_n-ckpt-$_i.out" 2>&1; then
+			_why="xl save -c failed: $(tail -n 2 "$RES/$_n-ckpt-$_i.out" | tr '\n' ' ')"
+		elif ! pong "$_d"; then
+			_why="no answer after the checkpoint"
+		fi
+		rm -f "/save/$_n.ckpt"
+		if [ -z "$_why" ]; then
+			_ns0= _ns1=
+			ask "$_d" 60 netstats && _ns0=$ANSWER
+			_tx0=$(cat "/sys/class/net/vif$_d.0-emu/statistics/tx_packets" 2>/dev/null)
+			ping -q -c 50 -i 0.02 -W 10 "$GUEST_IP" >"$RES/$_n-ckpt-ping.out" 2>&1
+			_rc=$?
+			_tx1=$(cat "/sys/class/net/vif$_d.0-emu/statistics/tx_packets" 2>/dev/null)
+			ask "$_d" 60 netstats && _ns1=$ANSWER
+			_s=$(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' "$RES/$_n-ckpt-ping.out")
+			_dl=$(netstats_delta "$_ns0" "$_ns1")
+			if [ "$_rc $_s" = "0 50 50" ]; then
+				_good=$(( _good + 1 ))
+				diag "ckptsoak $_i: checkpoint in $(elapsed "$_t")s, 50 of 50 answered; $_dl"
+				continue
+			fi
+			_deaf=$(( _deaf + 1 ))
+			evtchn_dump "$_d" "$RES/$_n-ckpt-$_i-evtchn.txt"
+			diag "ckptsoak $_i: after the checkpoint the NIC answered '${_s:-none}' (ping exit $_rc); QEMU read $((${_tx1:-0} - ${_tx0:-0})) frame(s) from the tap; $_dl"
+			[ "${CONTROL:-no}" = yes ] || { ask "$_d" 60 irq-state && diag "ckptsoak $_i: hybrid-irq: $ANSWER"; }
+			diag "ckptsoak $_i: Xen's event channels of domain $_d kept as $_n-ckpt-$_i-evtchn.txt ($(grep -c . "$RES/$_n-ckpt-$_i-evtchn.txt") lines)"
+			continue
+		fi
+		_tf1=$(triple_faults)
+		if [ "$_tf1" -gt "$_tf" ]; then
+			_crash=$(( _crash + 1 ))
+			diag "ckptsoak $_i: the guest triple-faulted ($_why)" \
+				"$(xl dmesg | grep -A 4 'Triple fault' | tail -n 5)"
+		else
+			_other=$(( _other + 1 ))
+			diag "ckptsoak $_i: $_why (answer '$ANSWER')"
+		fi
+		_tf=$_tf1
+		cp "$XEN_CONSOLES/guest-$_n.log" "$RES/$_n-ckpt-$_i-console.log" 2>/dev/null
+		reboot_guest "$_n"
+		_reboots=$(( _reboots + TRIES ))
+		if [ "$BOOTED" != yes ]; then
+			diag "ckptsoak $_i: the guest did not boot again; soak stopped"
+			break
+		fi
+	done
+	diag "ckptsoak: $_good of $SOAK checkpoints left the NIC answering 50 pings of 50; $_deaf left it answering fewer; $_crash triple fault(s), $_other other failure(s), $_reboots boot(s) to recover"
+	is "$_good" "$SOAK" "ckptsoak: $SOAK checkpoints in a row, the NIC answering 50 pings of 50 after each"
+}
+
 # Emulator failures.  Under QEMU TCG, HVM guests triple-fault or stop
 # dead now and then, with or without hybrid in them (docs/testing.md).
 # When a scenario fails and its guest died that way, the scenario's TAP
@@ -901,9 +985,9 @@ guest_scenarios() {
 	esac
 }
 
-# no_suspends: SCENARIOS without saverestore, migrate and soak
+# no_suspends: SCENARIOS without saverestore, migrate, soak and ckptsoak
 no_suspends() {
-	echo " $SCENARIOS " | sed 's/ saverestore / /; s/ migrate / /; s/ soak / /'
+	echo " $SCENARIOS " | sed 's/ saverestore / /; s/ migrate / /; s/ soak / /; s/ ckptsoak / /'
 }
 
 # guest_exposure NAME SAVES TF: what the guest went through under the
@@ -971,6 +1055,7 @@ run_guest() {
 			done
 	fi
 	want soak && scen_soak "$_name"
+	want ckptsoak && scen_ckptsoak "$_name"
 	want irqbench && scenario "$_name" scen_irqbench
 	case ",$4," in *,debug,*) scen_debug "$_name" ;; esac
 	guest_exposure "$_name" "$_rg_saves" "$_rg_tf"

@@ -181,9 +181,10 @@ guest_recheck() {
 
 # The guest's side of dom0's pings, to tell where one was lost:
 # "echo_in=N echo_out=N icmp_err=N ip_discard=N rx=N rx_drop=N
-# rx_missed=N tx=N", from the stack's counters (Icmp InEchos,
-# OutEchoReps, OutErrors: a reply with no buffer, and Ip OutDiscards)
-# and eth0's.
+# rx_missed=N tx=N irq:ACTION=N...", from the stack's counters (Icmp
+# InEchos, OutEchoReps, OutErrors: a reply with no buffer, and Ip
+# OutDiscards), eth0's, and the interrupts each of eth0's vectors took
+# (by its action's name in /proc/interrupts: eth0-rx-0, eth0-tx-0, eth0)
 guest_netstats() {
 	awk '$1 == "Icmp:" && !icmp { for (i = 2; i <= NF; i++) ic[i] = $i; icmp = 1; next }
 	$1 == "Icmp:" { for (i = 2; i <= NF; i++) v[ic[i]] = $i }
@@ -193,7 +194,10 @@ guest_netstats() {
 		v["InEchos"], v["OutEchoReps"], v["OutErrors"], w["OutDiscards"] }' /proc/net/snmp
 	s=/sys/class/net/eth0/statistics
 	echo " rx=$(cat $s/rx_packets) rx_drop=$(cat $s/rx_dropped)" \
-		"rx_missed=$(cat $s/rx_missed_errors) tx=$(cat $s/tx_packets)"
+		"rx_missed=$(cat $s/rx_missed_errors) tx=$(cat $s/tx_packets)" \
+		"$(awk 'NR == 1 { n = NF; next }
+		$NF ~ /^eth0/ { c = 0; for (i = 2; i <= n + 1; i++) c += $i
+			printf "%sirq:%s=%d", sep, $NF, c; sep = " " }' /proc/interrupts)"
 }
 
 # The debug kernel's verdict (make rig-debug): two kmemleak scans (an
