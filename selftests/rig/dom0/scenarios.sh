@@ -566,13 +566,16 @@ scen_ckptsoak() {
 			ask "$_d" 60 netstats && _ns1=$ANSWER
 			_s=$(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' "$RES/$_n-ckpt-ping.out")
 			_dl=$(netstats_delta "$_ns0" "$_ns1")
+			evtchn_dump "$_d" "$RES/$_n-ckpt-$_i-evtchn.txt"
+			# the pirqs bound to event channels, by Xen
+			_dl="pirqs $(sed -n 's/.* p=\([0-9]*\).*/\1/p' "$RES/$_n-ckpt-$_i-evtchn.txt" | sort -n | tr '\n' ',' | sed 's/,$//'); $_dl"
 			if [ "$_rc $_s" = "0 50 50" ]; then
 				_good=$(( _good + 1 ))
+				rm -f "$RES/$_n-ckpt-$_i-evtchn.txt"
 				diag "ckptsoak $_i: checkpoint in $(elapsed "$_t")s, 50 of 50 answered; $_dl"
 				continue
 			fi
 			_deaf=$(( _deaf + 1 ))
-			evtchn_dump "$_d" "$RES/$_n-ckpt-$_i-evtchn.txt"
 			diag "ckptsoak $_i: after the checkpoint the NIC answered '${_s:-none}' (ping exit $_rc); QEMU read $((${_tx1:-0} - ${_tx0:-0})) frame(s) from the tap; $_dl"
 			[ "${CONTROL:-no}" = yes ] || { ask "$_d" 60 irq-state && diag "ckptsoak $_i: hybrid-irq: $ANSWER"; }
 			diag "ckptsoak $_i: Xen's event channels of domain $_d kept as $_n-ckpt-$_i-evtchn.txt ($(grep -c . "$RES/$_n-ckpt-$_i-evtchn.txt") lines)"

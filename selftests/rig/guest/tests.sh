@@ -180,18 +180,28 @@ guest_recheck() {
 }
 
 # The guest's side of dom0's pings, to tell where one was lost:
-# "echo_in=N echo_out=N icmp_err=N ip_discard=N rx=N rx_drop=N
-# rx_missed=N tx=N irq:ACTION=N...", from the stack's counters (Icmp
-# InEchos, OutEchoReps, OutErrors: a reply with no buffer, and Ip
-# OutDiscards), eth0's, and the interrupts each of eth0's vectors took
-# (by its action's name in /proc/interrupts: eth0-rx-0, eth0-tx-0, eth0)
+# "echo_in=N echo_out=N icmp_err=N ip_discard=N ip_in=N ip_in_err=N
+# softnet=N rx=N rx_drop=N rx_missed=N tx=N irq:ACTION=N...", from the
+# stack's counters (Icmp InEchos, OutEchoReps, OutErrors: a reply with
+# no buffer, Ip OutDiscards, InReceives, and InHdrErrors + InAddrErrors
+# + InDiscards), the packets the kernel's receive softirq took from the
+# drivers (/proc/net/softnet_stat, all CPUs), eth0's counters (the
+# e1000e's own: frames the device put in its ring), and the interrupts
+# each of eth0's vectors took (by its action's name in /proc/interrupts:
+# eth0-rx-0, eth0-tx-0, eth0)
 guest_netstats() {
 	awk '$1 == "Icmp:" && !icmp { for (i = 2; i <= NF; i++) ic[i] = $i; icmp = 1; next }
 	$1 == "Icmp:" { for (i = 2; i <= NF; i++) v[ic[i]] = $i }
 	$1 == "Ip:" && !ip { for (i = 2; i <= NF; i++) pc[i] = $i; ip = 1; next }
 	$1 == "Ip:" { for (i = 2; i <= NF; i++) w[pc[i]] = $i }
-	END { printf "echo_in=%d echo_out=%d icmp_err=%d ip_discard=%d",
-		v["InEchos"], v["OutEchoReps"], v["OutErrors"], w["OutDiscards"] }' /proc/net/snmp
+	END { printf "echo_in=%d echo_out=%d icmp_err=%d ip_discard=%d ip_in=%d ip_in_err=%d",
+		v["InEchos"], v["OutEchoReps"], v["OutErrors"], w["OutDiscards"],
+		w["InReceives"], w["InHdrErrors"] + w["InAddrErrors"] + w["InDiscards"] }' /proc/net/snmp
+	sn=0
+	while read -r p _; do
+		sn=$(( sn + 0x$p ))
+	done </proc/net/softnet_stat
+	printf ' softnet=%d' "$sn"
 	s=/sys/class/net/eth0/statistics
 	echo " rx=$(cat $s/rx_packets) rx_drop=$(cat $s/rx_dropped)" \
 		"rx_missed=$(cat $s/rx_missed_errors) tx=$(cat $s/tx_packets)" \
