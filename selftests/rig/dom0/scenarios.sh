@@ -478,6 +478,29 @@ triple_faults() { xen_log | grep -c 'Triple fault'; }
 # live migration, checkpoint), and once as xl create builds a domain
 xen_saves() { xl dmesg 2>/dev/null | grep -cE 'HVM d[0-9]+v0 save: CPU$'; }
 
+# soak_lost NAME LABEL I WHY: a soak's guest NAME stopped answering in
+# its step I (WHY): counted as a triple fault (one logged since _tf) or
+# another failure (_crash, _other), its console kept, and booted again
+# (_reboots).  False if it did not boot.
+soak_lost() {
+	_tf1=$(triple_faults)
+	if [ "$_tf1" -gt "$_tf" ]; then
+		_crash=$(( _crash + 1 ))
+		diag "$2 $3: the guest triple-faulted ($4)" \
+			"$(xl dmesg | grep -A 4 'Triple fault' | tail -n 5)"
+	else
+		_other=$(( _other + 1 ))
+		diag "$2 $3: $4 (answer '$ANSWER')"
+	fi
+	_tf=$_tf1
+	cp "$XEN_CONSOLES/guest-$1.log" "$RES/$1-$2-$3-console.log" 2>/dev/null
+	reboot_guest "$1"
+	_reboots=$(( _reboots + TRIES ))
+	[ "$BOOTED" != yes ] || return 0
+	diag "$2 $3: the guest did not boot again; $2 stopped"
+	return 1
+}
+
 scen_soak() {
 	_n=$1 _i=0 _good=0 _crash=0 _other=0 _reboots=0
 	_tf=$(triple_faults)
@@ -494,28 +517,12 @@ scen_soak() {
 		elif ! _d=$(xl domid "$_n" 2>/dev/null) || ! pong "$_d"; then
 			_why="no answer after the migration"
 		fi
-		_tf1=$(triple_faults)
 		if [ -z "$_why" ]; then
 			_good=$(( _good + 1 ))
 			diag "soak $_i: migrated in $(elapsed "$_t")s, domain $_d, guest uptime ${UPTIME}s"
 			continue
 		fi
-		if [ "$_tf1" -gt "$_tf" ]; then
-			_crash=$(( _crash + 1 ))
-			diag "soak $_i: the guest triple-faulted ($_why)" \
-				"$(xl dmesg | grep -A 4 'Triple fault' | tail -n 5)"
-		else
-			_other=$(( _other + 1 ))
-			diag "soak $_i: $_why (answer '$ANSWER')"
-		fi
-		_tf=$_tf1
-		cp "$XEN_CONSOLES/guest-$_n.log" "$RES/$_n-soak-$_i-console.log" 2>/dev/null
-		reboot_guest "$_n"
-		_reboots=$(( _reboots + TRIES ))
-		if [ "$BOOTED" != yes ]; then
-			diag "soak $_i: the guest did not boot again; soak stopped"
-			break
-		fi
+		soak_lost "$_n" soak "$_i" "$_why" || break
 	done
 	diag "soak: $_good of $SOAK migrations kept the guest answering; $_crash triple fault(s), $_other other failure(s), $_reboots boot(s) to recover"
 	is "$_good" "$SOAK" "soak: $SOAK live migrations in a row, the guest answering after each"
@@ -581,23 +588,7 @@ scen_ckptsoak() {
 			diag "ckptsoak $_i: Xen's event channels of domain $_d kept as $_n-ckpt-$_i-evtchn.txt ($(grep -c . "$RES/$_n-ckpt-$_i-evtchn.txt") lines)"
 			continue
 		fi
-		_tf1=$(triple_faults)
-		if [ "$_tf1" -gt "$_tf" ]; then
-			_crash=$(( _crash + 1 ))
-			diag "ckptsoak $_i: the guest triple-faulted ($_why)" \
-				"$(xl dmesg | grep -A 4 'Triple fault' | tail -n 5)"
-		else
-			_other=$(( _other + 1 ))
-			diag "ckptsoak $_i: $_why (answer '$ANSWER')"
-		fi
-		_tf=$_tf1
-		cp "$XEN_CONSOLES/guest-$_n.log" "$RES/$_n-ckpt-$_i-console.log" 2>/dev/null
-		reboot_guest "$_n"
-		_reboots=$(( _reboots + TRIES ))
-		if [ "$BOOTED" != yes ]; then
-			diag "ckptsoak $_i: the guest did not boot again; soak stopped"
-			break
-		fi
+		soak_lost "$_n" ckptsoak "$_i" "$_why" || break
 	done
 	diag "ckptsoak: $_good of $SOAK checkpoints left the NIC answering 50 pings of 50; $_deaf left it answering fewer; $_crash triple fault(s), $_other other failure(s), $_reboots boot(s) to recover"
 	is "$_good" "$SOAK" "ckptsoak: $SOAK checkpoints in a row, the NIC answering 50 pings of 50 after each"
