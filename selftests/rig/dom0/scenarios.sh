@@ -574,8 +574,8 @@ scen_ckptsoak() {
 			_s=$(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' "$RES/$_n-ckpt-ping.out")
 			_dl=$(netstats_delta "$_ns0" "$_ns1")
 			evtchn_dump "$_d" "$RES/$_n-ckpt-$_i-evtchn.txt"
-			# the pirqs bound to event channels, by Xen
-			_dl="pirqs $(sed -n 's/.* p=\([0-9]*\).*/\1/p' "$RES/$_n-ckpt-$_i-evtchn.txt" | sort -n | tr '\n' ',' | sed 's/,$//'); $_dl"
+			# the pirqs bound to event channels (state 4, ECS_PIRQ), by Xen
+			_dl="pirqs $(sed -n 's/.* s=4 .* p=\([0-9]*\).*/\1/p' "$RES/$_n-ckpt-$_i-evtchn.txt" | sort -n | tr '\n' ',' | sed 's/,$//'); $_dl"
 			if [ "$_rc $_s" = "0 50 50" ]; then
 				_good=$(( _good + 1 ))
 				rm -f "$RES/$_n-ckpt-$_i-evtchn.txt"
