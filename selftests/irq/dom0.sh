@@ -130,11 +130,6 @@ irq_judged() {
 	! irq_reported "$2"
 }
 
-# irq_pings FILE: "SENT RECEIVED" from ping's summary
-irq_pings() {
-	sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' "$1"
-}
-
 # irq_under_pings DOMID OUT CMD...: while dom0 sends IRQ_PINGS echo
 # requests (ping's output in OUT, its exit status in PING_RC), ask the
 # guest CMD... one after another, over and over; every answer must begin
@@ -178,7 +173,7 @@ scen_irq_traffic() {
 	else
 		not_ok "irq: at least one whole cycle ran while dom0 pinged"
 	fi
-	_s=$(irq_pings "$RES/irq-ping.out")
+	_s=$(ping_summary "$RES/irq-ping.out")
 	irq_adopted "$_n" "irq: the NIC is adopted (or left alone) at the end"
 	# Left alone, nothing of the NIC's changed hands: its count is
 	# reported (the state irq_adopted read).
@@ -190,7 +185,7 @@ scen_irq_traffic() {
 	# was completed once through the adoption's chip.
 	ping -q -c 200 -i 0.02 -W 10 "$GUEST_IP" >"$RES/irq-ping2.out" 2>&1
 	_rc=$?
-	is "$_rc $(irq_pings "$RES/irq-ping2.out")" "0 200 200" \
+	is "$_rc $(ping_summary "$RES/irq-ping2.out")" "0 200 200" \
 		"irq: 200 more pings of the adopted NIC, all answered"
 	irq_completions "$_n" "irq: its completions counted match its interrupts since adoption"
 }
@@ -216,25 +211,11 @@ scen_irq_affinity() {
 	else
 		not_ok "irq: two moves or more while dom0 pinged (got $_moves)"
 	fi
-	_s=$(irq_pings "$RES/irq-ping-aff.out")
+	_s=$(ping_summary "$RES/irq-ping-aff.out")
 	irq_judged "$_n" "ping exit $_rc, sent and received ${_s:-none}" || return
 	is "$_rc ${_s:-none}" "0 $IRQ_PINGS $IRQ_PINGS" \
 		"irq: all $IRQ_PINGS echo requests sent across the affinity moves were answered (ping exit, sent, received)"
 	irq_completions "$_n" "irq: after the moves the completions counted still match the interrupts since adoption"
-}
-
-# irq_tap_read DOMID: frames QEMU has read from the tap of domain
-# DOMID's emulated NIC (tun counts a frame sent when its reader takes it)
-irq_tap_read() {
-	cat "/sys/class/net/vif$1.0-emu/statistics/tx_packets" 2>/dev/null
-}
-
-# irq_tap_delta BEFORE AFTER: AFTER - BEFORE, or "?" if either is unread
-irq_tap_delta() {
-	case "$1.$2" in
-	*[!0-9.]* | .* | *.) echo "?" ;;
-	*) echo "$(( $2 - $1 ))" ;;
-	esac
 }
 
 # irq_checkpoint NAME WHAT: one checkpoint of NAME, its NIC WHAT
@@ -273,13 +254,13 @@ irq_checkpoint() {
 	# tap in dom0, the guest's NIC counters, its ICMP counters
 	_ns0= _ns1=
 	ask "$_d" 60 netstats && _ns0=$ANSWER
-	_tx0=$(irq_tap_read "$_d")
+	_tx0=$(tap_read "$_d")
 	ping -q -c 50 -i 0.02 -W 10 "$GUEST_IP" >"$RES/irq-ping-ckpt.out" 2>&1
 	_rc=$?
-	_tx1=$(irq_tap_read "$_d")
+	_tx1=$(tap_read "$_d")
 	ask "$_d" 60 netstats && _ns1=$ANSWER
-	_s=$(irq_pings "$RES/irq-ping-ckpt.out")
-	diag "irq: checkpoint, NIC $2: over the pings QEMU read $(irq_tap_delta "$_tx0" "$_tx1") frame(s) from the tap; the guest's counters: $(netstats_delta "$_ns0" "$_ns1")"
+	_s=$(ping_summary "$RES/irq-ping-ckpt.out")
+	diag "irq: checkpoint, NIC $2: over the pings QEMU read $(tap_delta "$_tx0" "$_tx1") frame(s) from the tap; the guest's counters: $(netstats_delta "$_ns0" "$_ns1")"
 	irq_judged "$1" "after the checkpoint: ping exit $_rc, sent and received ${_s:-none}" || return 0
 	is "$_rc $_s" "0 50 50" "irq: checkpoint, NIC $2: it answers 50 pings of 50"
 }
@@ -307,7 +288,7 @@ scen_irq_after() {
 	irq_adopted "$_n" "irq: after save/restore and migrations the NIC is adopted again (or still left alone)"
 	ping -q -c 50 -i 0.02 -W 10 "$GUEST_IP" >"$RES/irq-ping-after.out" 2>&1
 	_rc=$?
-	_s=$(irq_pings "$RES/irq-ping-after.out")
+	_s=$(ping_summary "$RES/irq-ping-after.out")
 	if irq_ours; then
 		is "$_rc $_s" "0 50 50" "irq: and the adopted NIC answers 50 pings of 50"
 	else
@@ -440,7 +421,7 @@ irq_stream_stop() {
 	wait "$IRQ_STREAM"
 	IRQ_STREAM=
 	_v=$(irq_stream_verdict)
-	_s=$(irq_pings "$RES/irq-stream.out")
+	_s=$(ping_summary "$RES/irq-stream.out")
 	irq_judged "$1" "stream across $_across: sent and received ${_s:-none}, $_v" || return
 	like "$_v" "lost=0 gaps=[0-9]+ dup=0 late=0 tail=[0-9] resume=.*" \
 		"irq: a stream of pings across $_across of the adopted NIC: none lost outside its windows, answered again within ${IRQ_RESUME_MAX}s of each (sent and received ${_s:-none}; $_v)"

@@ -298,6 +298,25 @@ netstats_delta() {
 	} END { print "" }'
 }
 
+# ping_summary FILE: "SENT RECEIVED" from ping's summary in FILE
+ping_summary() {
+	sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' "$1"
+}
+
+# tap_read DOMID: frames QEMU has read from the tap of domain DOMID's
+# emulated NIC (tun counts a frame sent when its reader takes it)
+tap_read() {
+	cat "/sys/class/net/vif$1.0-emu/statistics/tx_packets" 2>/dev/null
+}
+
+# tap_delta BEFORE AFTER: AFTER - BEFORE, or "?" if either is unread
+tap_delta() {
+	case "$1.$2" in
+	*[!0-9.]* | .* | *.) echo "?" ;;
+	*) echo "$(( $2 - $1 ))" ;;
+	esac
+}
+
 # tf_gone: true if Xen logged a triple fault since the scenario began
 # (SCEN_TF, set by scenario())
 tf_gone() { [ "$(triple_faults)" -gt "${SCEN_TF:-$(triple_faults)}" ]; }
@@ -566,12 +585,12 @@ scen_ckptsoak() {
 		if [ -z "$_why" ]; then
 			_ns0= _ns1=
 			ask "$_d" 60 netstats && _ns0=$ANSWER
-			_tx0=$(cat "/sys/class/net/vif$_d.0-emu/statistics/tx_packets" 2>/dev/null)
+			_tx0=$(tap_read "$_d")
 			ping -q -c 50 -i 0.02 -W 10 "$GUEST_IP" >"$RES/$_n-ckpt-ping.out" 2>&1
 			_rc=$?
-			_tx1=$(cat "/sys/class/net/vif$_d.0-emu/statistics/tx_packets" 2>/dev/null)
+			_tx1=$(tap_read "$_d")
 			ask "$_d" 60 netstats && _ns1=$ANSWER
-			_s=$(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' "$RES/$_n-ckpt-ping.out")
+			_s=$(ping_summary "$RES/$_n-ckpt-ping.out")
 			_dl=$(netstats_delta "$_ns0" "$_ns1")
 			evtchn_dump "$_d" "$RES/$_n-ckpt-$_i-evtchn.txt"
 			# the pirqs bound to event channels (state 4, ECS_PIRQ), by Xen
@@ -583,7 +602,7 @@ scen_ckptsoak() {
 				continue
 			fi
 			_deaf=$(( _deaf + 1 ))
-			diag "ckptsoak $_i: after the checkpoint the NIC answered '${_s:-none}' (ping exit $_rc); QEMU read $((${_tx1:-0} - ${_tx0:-0})) frame(s) from the tap; $_dl"
+			diag "ckptsoak $_i: after the checkpoint the NIC answered '${_s:-none}' (ping exit $_rc); QEMU read $(tap_delta "$_tx0" "$_tx1") frame(s) from the tap; $_dl"
 			[ "${CONTROL:-no}" = yes ] || { ask "$_d" 60 irq-state && diag "ckptsoak $_i: hybrid-irq: $ANSWER"; }
 			diag "ckptsoak $_i: Xen's event channels of domain $_d kept as $_n-ckpt-$_i-evtchn.txt ($(grep -c . "$RES/$_n-ckpt-$_i-evtchn.txt") lines)"
 			continue
