@@ -252,15 +252,9 @@ irq_checkpoint() {
 	esac
 	# where echo requests stop, should they: QEMU's reads of the NIC's
 	# tap in dom0, the guest's NIC counters, its ICMP counters
-	_ns0= _ns1=
-	ask "$_d" 60 netstats && _ns0=$ANSWER
-	_tx0=$(tap_read "$_d")
-	ping -q -c 50 -i 0.02 -W 10 "$GUEST_IP" >"$RES/irq-ping-ckpt.out" 2>&1
-	_rc=$?
-	_tx1=$(tap_read "$_d")
-	ask "$_d" 60 netstats && _ns1=$ANSWER
-	_s=$(ping_summary "$RES/irq-ping-ckpt.out")
-	diag "irq: checkpoint, NIC $2: over the pings QEMU read $(tap_delta "$_tx0" "$_tx1") frame(s) from the tap; the guest's counters: $(netstats_delta "$_ns0" "$_ns1")"
+	pings_traced "$_d" 50 "$RES/irq-ping-ckpt.out"
+	_rc=$PING_RC _s=$PINGS
+	diag "irq: checkpoint, NIC $2: over the pings QEMU read $TAP_READ frame(s) from the tap; the guest's counters: $NET_DELTA"
 	irq_judged "$1" "after the checkpoint: ping exit $_rc, sent and received ${_s:-none}" || return 0
 	is "$_rc $_s" "0 50 50" "irq: checkpoint, NIC $2: it answers 50 pings of 50"
 }

@@ -317,6 +317,24 @@ tap_delta() {
 	esac
 }
 
+# pings_traced DOMID COUNT OUT: COUNT echo requests from dom0 to the
+# guest of domain DOMID, 20 ms apart (ping's output in OUT), and where
+# they went, should they stop: PING_RC, ping's status; PINGS, "SENT
+# RECEIVED"; TAP_READ, the frames QEMU read from the NIC's tap meanwhile
+# ("?" if unread); NET_DELTA, the guest's netstats over them
+pings_traced() {
+	_pt_ns0= _pt_ns1=
+	ask "$1" 60 netstats && _pt_ns0=$ANSWER
+	_pt_tx0=$(tap_read "$1")
+	ping -q -c "$2" -i 0.02 -W 10 "$GUEST_IP" >"$3" 2>&1
+	PING_RC=$?
+	_pt_tx1=$(tap_read "$1")
+	ask "$1" 60 netstats && _pt_ns1=$ANSWER
+	PINGS=$(ping_summary "$3")
+	TAP_READ=$(tap_delta "$_pt_tx0" "$_pt_tx1")
+	NET_DELTA=$(netstats_delta "$_pt_ns0" "$_pt_ns1")
+}
+
 # tf_gone: true if Xen logged a triple fault since the scenario began
 # (SCEN_TF, set by scenario())
 tf_gone() { [ "$(triple_faults)" -gt "${SCEN_TF:-$(triple_faults)}" ]; }
@@ -583,15 +601,8 @@ scen_ckptsoak() {
 		fi
 		rm -f "/save/$_n.ckpt"
 		if [ -z "$_why" ]; then
-			_ns0= _ns1=
-			ask "$_d" 60 netstats && _ns0=$ANSWER
-			_tx0=$(tap_read "$_d")
-			ping -q -c 50 -i 0.02 -W 10 "$GUEST_IP" >"$RES/$_n-ckpt-ping.out" 2>&1
-			_rc=$?
-			_tx1=$(tap_read "$_d")
-			ask "$_d" 60 netstats && _ns1=$ANSWER
-			_s=$(ping_summary "$RES/$_n-ckpt-ping.out")
-			_dl=$(netstats_delta "$_ns0" "$_ns1")
+			pings_traced "$_d" 50 "$RES/$_n-ckpt-ping.out"
+			_rc=$PING_RC _s=$PINGS _dl=$NET_DELTA
 			evtchn_dump "$_d" "$RES/$_n-ckpt-$_i-evtchn.txt"
 			# the pirqs bound to event channels (state 4, ECS_PIRQ), by Xen
 			_dl="pirqs $(sed -n 's/.* s=4 .* p=\([0-9]*\).*/\1/p' "$RES/$_n-ckpt-$_i-evtchn.txt" | sort -n | tr '\n' ',' | sed 's/,$//'); $_dl"
@@ -602,7 +613,7 @@ scen_ckptsoak() {
 				continue
 			fi
 			_deaf=$(( _deaf + 1 ))
-			diag "ckptsoak $_i: after the checkpoint the NIC answered '${_s:-none}' (ping exit $_rc); QEMU read $(tap_delta "$_tx0" "$_tx1") frame(s) from the tap; $_dl"
+			diag "ckptsoak $_i: after the checkpoint the NIC answered '${_s:-none}' (ping exit $_rc); QEMU read $TAP_READ frame(s) from the tap; $_dl"
 			[ "${CONTROL:-no}" = yes ] || { ask "$_d" 60 irq-state && diag "ckptsoak $_i: hybrid-irq: $ANSWER"; }
 			diag "ckptsoak $_i: Xen's event channels of domain $_d kept as $_n-ckpt-$_i-evtchn.txt ($(grep -c . "$RES/$_n-ckpt-$_i-evtchn.txt") lines)"
 			continue
