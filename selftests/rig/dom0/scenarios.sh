@@ -99,8 +99,12 @@ guest_vcpus() {
 # control).  tsc_mode "native": QEMU's CPU has no invariant TSC, so Xen
 # would emulate every RDTSC of the guest; that swamps the exit counts,
 # and the guests triple-faulted right after such exits (docs/testing.md).
+# The kernel's console is Xen's PV console alone (hvc0, which xenconsoled
+# logs): on the emulated UART every character is a few port I/O exits
+# to the device model, and a console there, which nobody reads, made up
+# most of a guest's boot (docs/measurements/2026-12-07-guest-console.md).
 guest_cfg() {
-	_cmd="console=ttyS0 xen_emul_unplug=never"
+	_cmd="xen_emul_unplug=never"
 	case ",$3," in *,nomod,*) _cmd="$_cmd rig.module=0" ;; esac
 	case ",$3," in *,novcb,*) _cmd="$_cmd xen_no_vector_callback" ;; esac
 	case ",$3," in *,spin,*) _cmd="$_cmd rig.spin=1" ;; esac
