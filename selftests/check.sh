@@ -392,9 +392,12 @@ done
 
 passed=0
 failed=0
+todo=0
 for p in "${parts[@]}"; do
 	passed=$((passed + $(grep -c '^ok ' "$out/$p.tap")))
-	failed=$((failed + $(grep -c '^not ok ' "$out/$p.tap")))
+	failed=$((failed + $(grep '^not ok ' "$out/$p.tap" | grep -cv '# TODO')))
+	todo=$((todo + $(grep -c '^not ok .*# TODO' "$out/$p.tap")))
 done
+[ "$todo" -eq 0 ] || echo "# $todo todo: known failures outside hybrid, each with why (not ok ... # TODO)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -339,6 +339,23 @@ pings_traced() {
 	NET_DELTA=$(netstats_delta "$_pt_ns0" "$_pt_ns1")
 }
 
+# nic_deaf: true if the pings of pings_traced met a NIC whose stock
+# driver lost its receive ring in a thaw: none was answered, the NIC
+# counted 10 frames or more and raised a receive interrupt for half of
+# them or more, and the driver handed the stack nothing (softnet +0).
+# Guests without hybrid do the same after a checkpoint, more often than
+# with it (docs/measurements/2026-12-07-checkpoint-nic.md); the
+# interrupts, hybrid-irq's part, arrived, and what is lost comes after.
+nic_deaf() {
+	case ${PINGS:-} in *" 0") ;; *) return 1 ;; esac
+	echo "$NET_DELTA" | awk '{
+		for (i = 1; i < NF; i += 2) {
+			v[$i] = $(i + 1) + 0
+			if ($i ~ /^irq:eth0-rx/) irq += $(i + 1)
+		}
+	} END { exit !(("softnet" in v) && v["softnet"] == 0 && v["rx"] >= 10 && 2 * irq >= v["rx"]) }'
+}
+
 # tf_gone: true if Xen logged a triple fault since the scenario began
 # (SCEN_TF, set by scenario())
 tf_gone() { [ "$(triple_faults)" -gt "${SCEN_TF:-$(triple_faults)}" ]; }

@@ -3,7 +3,8 @@
 #
 # Offline tests of the rig's crash classification (dom0/scenarios.sh):
 # which guest triple faults count as the emulator's, and which as
-# hybrid's.  A stub xl prints a made-up Xen log; the guests' console logs
+# hybrid's; and which NIC after a checkpoint counts as a stock driver's
+# known failure (nic_deaf).  A stub xl prints a made-up Xen log; the guests' console logs
 # are files in a temporary directory.  Prints RIGTAP lines (common/tap.sh).
 #
 #   crash-site.sh RIGDIR    (RIGDIR: selftests/rig)
@@ -75,3 +76,20 @@ dump ffff82d0402044a5 e008 >"$tmp/dmesg"
 like "$(emu 0 g)" "0 .*\\(RIP ffff82d0402044a5, in none of hybrid's modules\\)" \
 	"emu_failure: so is one with Xen's own state in the dump"
 is "$(emu 1 g)" 1 "emu_failure: a triple fault from before this boot is not this boot's"
+
+# nic_deaf: the pings and netstats of pings_traced after a checkpoint
+deaf() {
+	PINGS=$1 NET_DELTA=$2
+	nic_deaf && echo deaf || echo answered
+}
+# run 27's control at its 5th checkpoint
+d5='echo_in +0 echo_out +0 icmp_err +0 ip_discard +0 ip_in +0 ip_in_err +0 softnet +0 rx +31 rx_drop +0 rx_missed +0 tx +0 irq:eth0-rx-0 +38 irq:eth0-tx-0 +0 irq:eth0 +0'
+is "$(deaf "50 0" "$d5")" deaf "nic_deaf: frames counted, their interrupts raised, nothing to the stack"
+is "$(deaf "50 2" "$d5")" answered "nic_deaf: not where any echo request was answered"
+is "$(deaf "50 0" "$(echo "$d5" | sed 's/eth0-rx-0 +38/eth0-rx-0 +15/')")" answered \
+	"nic_deaf: not where fewer than half of the frames raised an interrupt"
+is "$(deaf "50 0" "$(echo "$d5" | sed 's/softnet +0/softnet +4/')")" answered \
+	"nic_deaf: not where the driver handed the stack packets"
+is "$(deaf "50 0" "$(echo "$d5" | sed 's/rx +31/rx +6/')")" answered \
+	"nic_deaf: not where the NIC counted fewer than 10 frames"
+is "$(deaf "50 0" "not read (after: '')")" answered "nic_deaf: not where the counters were not read"
