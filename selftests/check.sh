@@ -310,6 +310,7 @@ migrate_extras() {
 		cp "$top/selftests/migrate/demo-dom0.sh" "$d/dom0/run.sh"
 	else
 		cp "$top/selftests/migrate/dom0-run.sh" "$d/dom0/run.sh"
+		cp "$top/selftests/migrate/dom0-parts.sh" "$d/dom0/parts"
 	fi
 }
 

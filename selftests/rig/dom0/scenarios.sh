@@ -966,8 +966,20 @@ extra_run() {
 	return "$_ew_rc"
 }
 
-# scen_extra NAME [PART]: RIG_EXTRA_DOM0's suite, or one of the parts its
-# run.sh --parts names (each a scenario of its own, recovered alone)
+# extra_parts NAME: the parts RIG_EXTRA_DOM0's suite runs for guest NAME
+# one by one, each a scenario of its own, as its executable "parts"
+# prints them; none (run.sh runs whole) without one
+extra_parts() {
+	[ -x /rig/extra/parts ] || return 0
+	(cd /rig/extra && GUEST=$1 DOMID=$(xl domid "$1") RES=$RES RESUMES=$RESUMES \
+		GUEST_SCENARIOS=$SCENARIOS ./parts) 2>/dev/null
+}
+
+# scen_extra NAME [PART]: RIG_EXTRA_DOM0's suite, or one of the parts
+# extra_parts names (each a scenario of its own, recovered alone).  A
+# suite that leaves the guest's resumes since its boot in
+# $RES/NAME-resumes (its own suspends added to RESUMES) passes them on
+# to the next part.
 scen_extra() {
 	_n=$1
 	_x="extra${2:+ $2}"
@@ -977,13 +989,19 @@ scen_extra() {
 	fi
 	_out="$RES/$_n-extra${2:+-$(echo "$2" | tr : -)}.out"
 	FAKE_TF_PID=
-	if [ "${TEST_EMU_TF:-}" = "$_n" ] && [ -z "${2:-}" ]; then
+	if [ "${TEST_EMU_TF:-}" = "$_n" ]; then
 		TEST_EMU_TF=
 		fake_emu_tf "$_n" 30
 	fi
+	rm -f "$RES/$_n-resumes"
 	extra_run "$_n" ${2:+"$2"} >"$_out" 2>&1
 	_rc=$?
 	[ -z "$FAKE_TF_PID" ] || kill "$FAKE_TF_PID" 2>/dev/null
+	_r=$(cat "$RES/$_n-resumes" 2>/dev/null)
+	case $_r in
+	"" | *[!0-9]*) ;;
+	*) RESUMES=$_r ;;
+	esac
 	while IFS= read -r _l; do
 		case $_l in
 		"ok "* | "not ok "*) _tap_out "$(echo "$_l" | sed -E "s/^(not ok|ok) *[0-9]* *-? */\\1 - $TAP_PREFIX$_x: /")" ;;
@@ -1091,13 +1109,14 @@ run_guest() {
 	want saverestore && scenario "$_name" scen_saverestore
 	want migrate && scenario "$_name" scen_migrate
 	if want extra && [ -e /rig/extra ]; then
-		scenario "$_name" scen_extra
-		# parts only with RIG_HM_STRESS: the migrate suite's run.sh
-		# knows --parts, make demo's and other suites' may not
-		[ "${HM_STRESS:-0}" != 1 ] ||
-			for _part in $(extra_run "$_name" --parts 2>/dev/null); do
+		_parts=$(extra_parts "$_name")
+		if [ -z "$_parts" ]; then
+			scenario "$_name" scen_extra
+		else
+			for _part in $_parts; do
 				scenario "$_name" scen_extra "$_part"
 			done
+		fi
 	fi
 	want soak && scen_soak "$_name"
 	want ckptsoak && scen_ckptsoak "$_name"
