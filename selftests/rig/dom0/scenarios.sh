@@ -150,6 +150,7 @@ boot_guest() {
 		TRIES=$(( TRIES + 1 ))
 		rm -f "$_log"
 		_t=$(now)
+		_tf0=$(triple_faults)
 		if ! xl create "/tmp/$_n.cfg" >"$RES/$_n-create-$TRIES.out" 2>&1; then
 			diag "boot try $TRIES: xl create failed:" "$(tail -n 15 "$RES/$_n-create-$TRIES.out")"
 			continue
@@ -186,7 +187,49 @@ boot_guest() {
 			fi
 			xl destroy "$_n" >/dev/null 2>&1 ;;
 		esac
+		[ "$_why" = up ] && break
+		if boot_emu "$_n" "$_tf0"; then
+			diag "boot try $TRIES: lost to the emulator: $EMU_WHY"
+		else
+			diag "boot try $TRIES: not the emulator's: $EMU_WHY; no further try" \
+				"$(tr -d '\r' <"$_log" | grep -v RIGTAP | grep -E -A 24 -m 1 "$KERNEL_ERRORS")"
+			break
+		fi
 	done
+}
+
+# boot_emu NAME TF: true if the boot try of guest NAME that began when
+# Xen had logged TF triple faults was lost to the emulator, by the rules
+# of emu_failure: a triple fault since, its RIP in none of hybrid's
+# modules, or a kernel error with impossible EFLAGS; or, with neither,
+# a guest that died or hung without a kernel error on its console.  A
+# triple fault in hybrid's code, or a kernel error (the guest's tests
+# load and unload hybrid's modules as it boots), is the guest's own
+# failure, which another try would hide.  Sets EMU_WHY.
+boot_emu() {
+	_bl=$XEN_CONSOLES/guest-$1.log
+	if [ "$(triple_faults)" -gt "$2" ]; then
+		_rip=$(tf_rip)
+		_mod=$(hybrid_at "$_rip" "$1")
+		if [ -z "$_mod" ]; then
+			EMU_WHY="a triple fault, RIP ${_rip:-unknown}, in none of hybrid's modules"
+			return 0
+		fi
+		EMU_WHY="the triple fault's RIP $_rip lies in hybrid's module $_mod"
+		return 1
+	fi
+	_fl=$(bad_eflags "$_bl")
+	if [ -n "$_fl" ]; then
+		EMU_WHY="a kernel error with EFLAGS $_fl, which has bits set that x86 reserves as 0"
+		return 0
+	fi
+	if tr -d '\r' <"$_bl" 2>/dev/null | grep -v RIGTAP | grep -v 'soft lockup' |
+		grep -qE "$KERNEL_ERRORS"; then
+		EMU_WHY="the guest's kernel reported an error as it booted"
+		return 1
+	fi
+	EMU_WHY="no triple fault and no kernel error on its console"
+	return 0
 }
 
 # ask DOMID TIMEOUT CMD [ARG...]: asks the guest agent (~/data/rig/req);

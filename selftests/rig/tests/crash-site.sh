@@ -93,3 +93,29 @@ is "$(deaf "50 0" "$(echo "$d5" | sed 's/softnet +0/softnet +4/')")" answered \
 is "$(deaf "50 0" "$(echo "$d5" | sed 's/rx +31/rx +6/')")" answered \
 	"nic_deaf: not where the NIC counted fewer than 10 frames"
 is "$(deaf "50 0" "not read (after: '')")" answered "nic_deaf: not where the counters were not read"
+
+# boot_emu NAME TF: a boot try lost to the emulator (0) or not (1)
+booted() {
+	if boot_emu "$1" "$2" >/dev/null; then echo "0 $EMU_WHY"; else echo "1 $EMU_WHY"; fi
+}
+dump ffffffffc026a4a8 >"$tmp/dmesg"
+like "$(booted g 0)" "1 .*RIP ffffffffc026a4a8 lies in hybrid's module hybrid_irq" \
+	"boot_emu: a boot try that triple-faulted in hybrid-irq's code is not the emulator's"
+dump ffffffff819c0648 >"$tmp/dmesg"
+like "$(booted g 0)" "0 .*RIP ffffffff819c0648, in none of hybrid's modules" \
+	"boot_emu: one that triple-faulted in the kernel's text is"
+: >"$tmp/dmesg"
+like "$(booted plain 0)" "0 no triple fault and no kernel error.*" \
+	"boot_emu: so is one gone without a triple fault or a kernel error"
+printf '%s\r\n' "[    3.1] booted" "RIGTAP ok - xen: no WARNING/BUG/Oops in dmesg after 20 rounds" \
+	>"$XEN_CONSOLES/guest-tap.log"
+like "$(booted tap 0)" "0 .*" "boot_emu: the guest's own TAP lines are not kernel errors"
+printf '%s\r\n' "[    3.1] booted" "[   40.2] BUG: kernel NULL pointer dereference, address: 0000000000000008" \
+	"[   40.2] RIP: 0010:hirq_adopt+0x42/0x1f0 [hybrid_irq]" "[   40.2] EFLAGS: 00010246" \
+	>"$XEN_CONSOLES/guest-oops.log"
+like "$(booted oops 0)" "1 the guest's kernel reported an error as it booted" \
+	"boot_emu: a kernel error on the console as it booted is not the emulator's"
+printf '%s\r\n' "[    3.1] booted" "[   40.2] general protection fault: 0000 [#1] SMP" \
+	"[   40.2] EFLAGS: 830c8426" >"$XEN_CONSOLES/guest-eflags.log"
+like "$(booted eflags 0)" "0 .*EFLAGS 830c8426.*" \
+	"boot_emu: one with EFLAGS no CPU can push is the emulator's"
