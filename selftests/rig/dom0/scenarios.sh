@@ -200,29 +200,18 @@ boot_guest() {
 
 # boot_emu NAME TF: true if the boot try of guest NAME that began when
 # Xen had logged TF triple faults was lost to the emulator, by the rules
-# of emu_failure: a triple fault since, its RIP in none of hybrid's
-# modules, or a kernel error with impossible EFLAGS; or, with neither,
-# a guest that died or hung without a kernel error on its console.  A
-# triple fault in hybrid's code, or a kernel error (the guest's tests
-# load and unload hybrid's modules as it boots), is the guest's own
-# failure, which another try would hide.  Sets EMU_WHY.
+# of emu_failure: emu_evidence; or, without any, a guest that died or
+# hung without a kernel error on its console.  A triple fault in
+# hybrid's code, or a kernel error (the guest's tests load and unload
+# hybrid's modules as it boots), is the guest's own failure, which
+# another try would hide.  Sets EMU_WHY.
 boot_emu() {
 	_bl=$XEN_CONSOLES/guest-$1.log
-	if [ "$(triple_faults)" -gt "$2" ]; then
-		_rip=$(tf_rip)
-		_mod=$(hybrid_at "$_rip" "$1")
-		if [ -z "$_mod" ]; then
-			EMU_WHY="a triple fault, RIP ${_rip:-unknown}, in none of hybrid's modules"
-			return 0
-		fi
-		EMU_WHY="the triple fault's RIP $_rip lies in hybrid's module $_mod"
-		return 1
-	fi
-	_fl=$(bad_eflags "$_bl")
-	if [ -n "$_fl" ]; then
-		EMU_WHY="a kernel error with EFLAGS $_fl, which has bits set that x86 reserves as 0"
-		return 0
-	fi
+	emu_evidence "$1" "$2" "$_bl"
+	case $? in
+	0) return 0 ;;
+	1) return 1 ;;
+	esac
 	if tr -d '\r' <"$_bl" 2>/dev/null | grep -v RIGTAP | grep -v 'soft lockup' |
 		grep -qE "$KERNEL_ERRORS"; then
 		EMU_WHY="the guest's kernel reported an error as it booted"
@@ -773,30 +762,44 @@ hybrid_at() {
 		}'
 }
 
-# emu_failure NAME: true if this boot of the guest died of the emulator:
-# Xen logged a triple fault since it booted (with on_crash = "destroy"
-# nothing survives one, so it may have come before the failing scenario
-# began, at the end of one that passed) and its RIP was in none of
-# hybrid's modules (hybrid_at); or the guest's kernel reported an error
-# with impossible EFLAGS (bad_eflags); or the domain is there but its
-# agent does not answer and its console shows no panic, oops or warning.
-# Sets EMU_WHY.
-emu_failure() {
-	if [ "$(triple_faults)" -gt "${TF_BOOT:-0}" ]; then
+# emu_evidence NAME TF CONSOLE: what a lost boot of guest NAME left of
+# the emulator, with EMU_WHY: 0 where Xen logged a triple fault since it
+# had TF (with on_crash = "destroy" nothing survives one) and its RIP was
+# in none of hybrid's modules (hybrid_at), or where the kernel reported
+# an error with impossible EFLAGS on CONSOLE (bad_eflags); 1 where the
+# triple fault's RIP was in hybrid's code; 2 with neither.
+emu_evidence() {
+	if [ "$(triple_faults)" -gt "$2" ]; then
 		_rip=$(tf_rip)
 		_mod=$(hybrid_at "$_rip" "$1")
 		if [ -n "$_mod" ]; then
-			diag "$1: the triple fault's RIP $_rip lies in hybrid's module $_mod: a failure of the test, not one of the emulator's"
+			EMU_WHY="the triple fault's RIP $_rip lies in hybrid's module $_mod"
 			return 1
 		fi
 		EMU_WHY="$(xen_log | grep 'Triple fault' | tail -n 1) (RIP ${_rip:-unknown}, in none of hybrid's modules)"
 		return 0
 	fi
-	_fl=$(bad_eflags "$(guest_console "$1")")
+	_fl=$(bad_eflags "$3")
 	if [ -n "$_fl" ]; then
 		EMU_WHY="the guest's kernel reported an error with EFLAGS $_fl, which has bits set that x86 reserves as 0"
 		return 0
 	fi
+	return 2
+}
+
+# emu_failure NAME: true if this boot of the guest died of the emulator:
+# emu_evidence since it booted (a triple fault may have come before the
+# failing scenario began, at the end of one that passed); or the domain
+# is there but its agent does not answer and its console shows no
+# panic, oops or warning.  Sets EMU_WHY.
+emu_failure() {
+	emu_evidence "$1" "${TF_BOOT:-0}" "$(guest_console "$1")"
+	case $? in
+	0) return 0 ;;
+	1)
+		diag "$1: $EMU_WHY: a failure of the test, not one of the emulator's"
+		return 1 ;;
+	esac
 	_ed=$(xl domid "$1" 2>/dev/null) || return 1
 	pong "$_ed" && return 1
 	# the guest logs kernel errors on its console after its tests
