@@ -262,6 +262,11 @@ irq_checkpoint() {
 			"stock e1000e after a thaw: interrupts arrive, its driver hands the stack nothing (docs/testing.md)"
 		return 0
 	fi
+	if [ "$_rc $_s" != "0 50 50" ] && replies_lost_outside; then
+		todo "irq: checkpoint, NIC $2: it answers 50 pings of 50" \
+			"dom0 got ${_s#* } replies, but the guest took in and answered every request and its NIC sent them (docs/testing.md)"
+		return 0
+	fi
 	is "$_rc $_s" "0 50 50" "irq: checkpoint, NIC $2: it answers 50 pings of 50"
 }
 

@@ -388,6 +388,19 @@ nic_deaf() {
 	} END { exit !(("softnet" in v) && v["softnet"] == 0 && v["rx"] >= 10 && 2 * irq >= v["rx"]) }'
 }
 
+# replies_lost_outside: true if the pings of pings_traced that dom0 saw
+# unanswered were answered all the same: the guest took in every echo
+# request, answered each, and its NIC sent as many frames; the replies
+# were lost after the guest (the device model, the tap, dom0's bridge)
+replies_lost_outside() {
+	case ${PINGS:-} in *" "*) ;; *) return 1 ;; esac
+	[ "${PINGS#* }" -lt "${PINGS% *}" ] 2>/dev/null || return 1
+	echo "$NET_DELTA" | awk -v sent="${PINGS% *}" '{
+		for (i = 1; i < NF; i += 2)
+			v[$i] = $(i + 1) + 0
+	} END { exit !(("tx" in v) && v["echo_in"] >= sent && v["echo_out"] >= sent && v["tx"] >= sent) }'
+}
+
 # tf_gone: true if Xen logged a triple fault since the scenario began
 # (SCEN_TF, set by scenario())
 tf_gone() { [ "$(triple_faults)" -gt "${SCEN_TF:-$(triple_faults)}" ]; }

@@ -119,3 +119,20 @@ printf '%s\r\n' "[    3.1] booted" "[   40.2] general protection fault: 0000 [#1
 	"[   40.2] EFLAGS: 830c8426" >"$XEN_CONSOLES/guest-eflags.log"
 like "$(booted eflags 0)" "0 .*EFLAGS 830c8426.*" \
 	"boot_emu: one with EFLAGS no CPU can push is the emulator's"
+
+# replies_lost_outside: run 34's g613pirq after its checkpoint
+lost() {
+	PINGS=$1 NET_DELTA=$2
+	replies_lost_outside && echo outside || echo guest
+}
+r34='echo_in +50 echo_out +50 icmp_err +0 ip_discard +0 ip_in +50 ip_in_err +0 softnet +51 rx +51 rx_drop +0 rx_missed +0 tx +51 irq:eth0-rx-0 +71 irq:eth0-tx-0 +69 irq:eth0 +0'
+is "$(lost "50 49" "$r34")" outside "replies_lost_outside: every request taken in and answered, the replies sent"
+is "$(lost "50 50" "$r34")" guest "replies_lost_outside: not where every reply came"
+is "$(lost "50 49" "$(echo "$r34" | sed 's/echo_in +50/echo_in +49/')")" guest \
+	"replies_lost_outside: not where the guest missed a request"
+is "$(lost "50 49" "$(echo "$r34" | sed 's/echo_out +50/echo_out +49/')")" guest \
+	"replies_lost_outside: not where it left one unanswered"
+is "$(lost "50 49" "$(echo "$r34" | sed 's/tx +51/tx +49/')")" guest \
+	"replies_lost_outside: not where its NIC sent fewer frames"
+is "$(lost "50 49" "not read (before: '')")" guest "replies_lost_outside: not where the counters were not read"
+is "$(lost "" "$r34")" guest "replies_lost_outside: not without ping's summary"
