@@ -173,7 +173,9 @@ boot_guest() {
 			sleep 1
 		done
 		BOOT_SECS=$(elapsed "$_t")
-		cp "$_log" "$RES/$_n-console-try$TRIES.log" 2>/dev/null
+		# by the guest's boots in all, so that a recovery's boot does
+		# not overwrite the console of a try lost before it
+		cp "$_log" "$RES/$_n-console-boot$GUEST_BOOTS.log" 2>/dev/null
 		case $_why in
 		up) BOOTED=yes; TF_BOOT=$(triple_faults) ;;
 		gone)
@@ -188,11 +190,12 @@ boot_guest() {
 			xl destroy "$_n" >/dev/null 2>&1 ;;
 		esac
 		[ "$_why" = up ] && break
+		# the first kernel error of the try, if any, whoever's it was
+		_err=$(tr -d '\r' <"$_log" | grep -v RIGTAP | grep -E -A 24 -m 1 "$KERNEL_ERRORS")
 		if boot_emu "$_n" "$_tf0"; then
-			diag "boot try $TRIES: lost to the emulator: $EMU_WHY"
+			diag "boot try $TRIES: lost to the emulator: $EMU_WHY" ${_err:+"$_err"}
 		else
-			diag "boot try $TRIES: not the emulator's: $EMU_WHY; no further try" \
-				"$(tr -d '\r' <"$_log" | grep -v RIGTAP | grep -E -A 24 -m 1 "$KERNEL_ERRORS")"
+			diag "boot try $TRIES: not the emulator's: $EMU_WHY; no further try" ${_err:+"$_err"}
 			break
 		fi
 	done
