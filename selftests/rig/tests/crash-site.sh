@@ -77,22 +77,25 @@ like "$(emu 0 g)" "0 .*\\(RIP ffff82d0402044a5, in none of hybrid's modules\\)" 
 	"emu_failure: so is one with Xen's own state in the dump"
 is "$(emu 1 g)" 1 "emu_failure: a triple fault from before this boot is not this boot's"
 
-# nic_deaf: the pings and netstats of pings_traced after a checkpoint
-deaf() {
-	PINGS=$1 NET_DELTA=$2
-	nic_deaf && echo deaf || echo answered
+# verdict JUDGE PINGS NET_DELTA: "yes" if JUDGE (nic_deaf,
+# replies_lost_outside) says so of pings_traced's PINGS and NET_DELTA
+verdict() {
+	PINGS=$2 NET_DELTA=$3
+	"$1" && echo yes || echo no
 }
+
+# nic_deaf: after a checkpoint
 # run 27's control at its 5th checkpoint
 d5='echo_in +0 echo_out +0 icmp_err +0 ip_discard +0 ip_in +0 ip_in_err +0 softnet +0 rx +31 rx_drop +0 rx_missed +0 tx +0 irq:eth0-rx-0 +38 irq:eth0-tx-0 +0 irq:eth0 +0'
-is "$(deaf "50 0" "$d5")" deaf "nic_deaf: frames counted, their interrupts raised, nothing to the stack"
-is "$(deaf "50 2" "$d5")" answered "nic_deaf: not where any echo request was answered"
-is "$(deaf "50 0" "$(echo "$d5" | sed 's/eth0-rx-0 +38/eth0-rx-0 +15/')")" answered \
+is "$(verdict nic_deaf "50 0" "$d5")" yes "nic_deaf: frames counted, their interrupts raised, nothing to the stack"
+is "$(verdict nic_deaf "50 2" "$d5")" no "nic_deaf: not where any echo request was answered"
+is "$(verdict nic_deaf "50 0" "$(echo "$d5" | sed 's/eth0-rx-0 +38/eth0-rx-0 +15/')")" no \
 	"nic_deaf: not where fewer than half of the frames raised an interrupt"
-is "$(deaf "50 0" "$(echo "$d5" | sed 's/softnet +0/softnet +4/')")" answered \
+is "$(verdict nic_deaf "50 0" "$(echo "$d5" | sed 's/softnet +0/softnet +4/')")" no \
 	"nic_deaf: not where the driver handed the stack packets"
-is "$(deaf "50 0" "$(echo "$d5" | sed 's/rx +31/rx +6/')")" answered \
+is "$(verdict nic_deaf "50 0" "$(echo "$d5" | sed 's/rx +31/rx +6/')")" no \
 	"nic_deaf: not where the NIC counted fewer than 10 frames"
-is "$(deaf "50 0" "not read (after: '')")" answered "nic_deaf: not where the counters were not read"
+is "$(verdict nic_deaf "50 0" "not read (after: '')")" no "nic_deaf: not where the counters were not read"
 
 # boot_emu NAME TF: a boot try lost to the emulator (0) or not (1)
 booted() {
@@ -121,18 +124,14 @@ like "$(booted eflags 0)" "0 .*EFLAGS 830c8426.*" \
 	"boot_emu: one with EFLAGS no CPU can push is the emulator's"
 
 # replies_lost_outside: run 34's g613pirq after its checkpoint
-lost() {
-	PINGS=$1 NET_DELTA=$2
-	replies_lost_outside && echo outside || echo guest
-}
 r34='echo_in +50 echo_out +50 icmp_err +0 ip_discard +0 ip_in +50 ip_in_err +0 softnet +51 rx +51 rx_drop +0 rx_missed +0 tx +51 irq:eth0-rx-0 +71 irq:eth0-tx-0 +69 irq:eth0 +0'
-is "$(lost "50 49" "$r34")" outside "replies_lost_outside: every request taken in and answered, the replies sent"
-is "$(lost "50 50" "$r34")" guest "replies_lost_outside: not where every reply came"
-is "$(lost "50 49" "$(echo "$r34" | sed 's/echo_in +50/echo_in +49/')")" guest \
+is "$(verdict replies_lost_outside "50 49" "$r34")" yes "replies_lost_outside: every request taken in and answered, the replies sent"
+is "$(verdict replies_lost_outside "50 50" "$r34")" no "replies_lost_outside: not where every reply came"
+is "$(verdict replies_lost_outside "50 49" "$(echo "$r34" | sed 's/echo_in +50/echo_in +49/')")" no \
 	"replies_lost_outside: not where the guest missed a request"
-is "$(lost "50 49" "$(echo "$r34" | sed 's/echo_out +50/echo_out +49/')")" guest \
+is "$(verdict replies_lost_outside "50 49" "$(echo "$r34" | sed 's/echo_out +50/echo_out +49/')")" no \
 	"replies_lost_outside: not where it left one unanswered"
-is "$(lost "50 49" "$(echo "$r34" | sed 's/tx +51/tx +49/')")" guest \
+is "$(verdict replies_lost_outside "50 49" "$(echo "$r34" | sed 's/tx +51/tx +49/')")" no \
 	"replies_lost_outside: not where its NIC sent fewer frames"
-is "$(lost "50 49" "not read (before: '')")" guest "replies_lost_outside: not where the counters were not read"
-is "$(lost "" "$r34")" guest "replies_lost_outside: not without ping's summary"
+is "$(verdict replies_lost_outside "50 49" "not read (before: '')")" no "replies_lost_outside: not where the counters were not read"
+is "$(verdict replies_lost_outside "" "$r34")" no "replies_lost_outside: not without ping's summary"
