@@ -151,8 +151,9 @@ boot_guest() {
 		rm -f "$_log"
 		_t=$(now)
 		_tf0=$(triple_faults)
-		if ! xl create "/tmp/$_n.cfg" >"$RES/$_n-create-$TRIES.out" 2>&1; then
-			diag "boot try $TRIES: xl create failed:" "$(tail -n 15 "$RES/$_n-create-$TRIES.out")"
+		_co=$RES/$_n-create-$(( GUEST_BOOTS + 1 )).out
+		if ! xl create "/tmp/$_n.cfg" >"$_co" 2>&1; then
+			diag "boot try $TRIES: xl create failed:" "$(tail -n 15 "$_co")"
 			continue
 		fi
 		GUEST_BOOTS=$(( GUEST_BOOTS + 1 ))
