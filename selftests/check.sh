@@ -91,17 +91,20 @@ part_unit() {
 		fi
 		run_ksft unit "$bin"
 	done
-	# the rig's classification of guest crashes, offline
-	local l n=0
-	while IFS= read -r l; do
-		case $l in
-		"RIGTAP ok - "*) tap 0 "unit: rig: ${l#RIGTAP ok - }" ;;
-		"RIGTAP not ok - "*) tap 1 "unit: rig: ${l#RIGTAP not ok - }" ;;
-		*) continue ;;
-		esac
-		n=$((n + 1))
-	done < <(sh "$top/selftests/rig/tests/crash-site.sh" "$top/selftests/rig" 2>&1)
-	[ "$n" -gt 0 ] || tap 1 "unit: rig: crash-site.sh ran its tests"
+	# the rig's classification of lost guests and machines, offline
+	local l n t
+	for t in "sh crash-site.sh" "bash machine.sh"; do
+		n=0
+		while IFS= read -r l; do
+			case $l in
+			"RIGTAP ok - "*) tap 0 "unit: rig: ${l#RIGTAP ok - }" ;;
+			"RIGTAP not ok - "*) tap 1 "unit: rig: ${l#RIGTAP not ok - }" ;;
+			*) continue ;;
+			esac
+			n=$((n + 1))
+		done < <(${t%% *} "$top/selftests/rig/tests/${t#* }" "$top/selftests/rig" 2>&1)
+		[ "$n" -gt 0 ] || tap 1 "unit: rig: ${t#* } ran its tests"
+	done
 }
 
 part_tools() {

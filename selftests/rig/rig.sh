@@ -41,19 +41,24 @@
 #   RIG_RECOVER        scenarios run again on a rebooted guest after an
 #                      emulator failure, at most, per profile (default 6)
 #   RIG_MACHINE_TRIES  boots of the whole emulated machine when it resets
-#                      before dom0 reported (default 2), only while the
-#                      reset came within RIG_MACHINE_RETRY_WITHIN seconds
-#                      of the boot (default 900)
+#                      or hangs before dom0 reported (default 2): any
+#                      loss before the first guest, a later one only
+#                      with the emulator's evidence (machine.sh); the
+#                      next boot goes on with the guests the lost one
+#                      did not finish
 #   RIG_MACHINE_QUIET  seconds without a console line after which a Xen
-#                      machine counts as hung and is stopped (default
-#                      420; dom0 prints a heartbeat every minute); booted
-#                      again like a reset, within the same bounds
+#                      machine counts as hung: QEMU's monitor is asked
+#                      where its vCPUs are, and it is stopped (default
+#                      420; dom0 prints a heartbeat every minute)
 #   HYBRID_CHECK_DEADLINE  epoch seconds by which the rig must be done
 #                      (make check's CI sets it): a machine is stopped
 #                      two minutes before it, and a profile with less
 #                      than five minutes left is not started (a failure)
 #   RIG_TEST_MACHINE_RESET=N  dom0 resets the machine on machine attempt
 #                      N once the toolstack is up (tests the retry above)
+#   RIG_TEST_MACHINE_HANG=NAME  on its first attempt, the machine goes
+#                      silent before guest NAME (tests the hang's
+#                      evidence and a late machine retry)
 #   RIG_TEST_EMU_OOPS=NAME  dom0 pauses guest NAME before its net scenario
 #                      and puts an oops line with reserved EFLAGS bits in
 #                      its console log (tests the emulator-failure
@@ -91,6 +96,8 @@
 
 set -eu
 . "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+# shellcheck source=machine.sh
+. "$RIG_DIR/machine.sh"
 
 OUT=$TOP/build/rig
 PROFILES=
@@ -126,7 +133,6 @@ done
 RIG_BOOT_TRIES=${RIG_BOOT_TRIES:-3}
 RIG_RECOVER=${RIG_RECOVER:-6}
 RIG_MACHINE_TRIES=${RIG_MACHINE_TRIES:-2}
-RIG_MACHINE_RETRY_WITHIN=${RIG_MACHINE_RETRY_WITHIN:-900}
 RIG_MACHINE_QUIET=${RIG_MACHINE_QUIET:-420}
 RIG_VCPUS=${RIG_VCPUS:-1}
 RIG_SOAK=${RIG_SOAK:-10}
@@ -178,7 +184,7 @@ default_guests() {
 build_tools() {
 	local d=$OUT/tools t
 	mkdir -p "$d"
-	for t in xsc modload xenexits udpsend pingwin spin; do
+	for t in xsc modload xenexits udpsend pingwin spin hmp; do
 		if [ ! -x "$d/$t" ] || [ "$RIG_DIR/tools/$t.c" -nt "$d/$t" ]; then
 			gcc -static -O2 -Wall -Wextra -o "$d/$t" "$RIG_DIR/tools/$t.c" ||
 				die "cannot build $t"
@@ -251,11 +257,13 @@ finish_tap() {
 # summarise RESULTS LABEL: the profile's counts, and the recoveries its
 # dom0 reported (scenarios.sh) where it got that far
 summarise() {
-	local f=$1 p=$2 total nok todo rec
+	local f=$1 p=$2 total nok todo rec lost
 	total=$(grep -cE '^(not )?ok ' "$f" || true)
 	todo=$(grep -E '^(not )?ok .*# TODO' "$f" | grep -c . || true)
 	nok=$(grep -E '^not ok ' "$f" | grep -cv '# TODO' || true)
 	rec=$(sed -n 's/^# [a-z0-9]*: \([0-9]* emulator failure(s) recovered .*\)/\1/p' "$f" | tail -n 1)
+	lost=$(grep -c '^# [a-z0-9]*: machine attempt [0-9]* lost after [0-9]*s (' "$f" || true)
+	[ "$lost" = 0 ] || rec="${rec:+$rec; }$lost lost machine(s) booted again"
 	echo "# $p: $(( total - nok - todo )) passed, $nok failed, $todo todo, $total tests${rec:+; $rec}"
 }
 
@@ -303,30 +311,22 @@ run_native() {
 # ---------------------------------------------------------------------------
 # Profiles: xen417, xen420 (Xen + PV dom0 + HVM guests, one boot)
 
-# What ended a Xen machine that never reported: Xen's own words if it
-# said any, else the emulator (QEMU leaves a triple-faulted machine
-# silently under -no-reboot).
-machine_reset_reason() {
-	local l
-	l=$(tr -d '\r' <"$1" | grep -E -m1 'rig: hung:|Panic on CPU|Hardware Dom0 (crashed|shutdown)|Kernel panic|Fatal|FATAL' || true)
-	echo "${l:-no panic on the console: emulator}" | cut -c1-120
-}
-
 # boot_machine PROFILE DIR XEN DOM0DIR DOM0KVER LIMIT TRY: one run of the
 # emulated machine; sets MACHINE_RC (124: over the limit, 125: hung, its
 # console silent for RIG_MACHINE_QUIET seconds) and MACHINE_TOOK.
 boot_machine() {
 	local p=$1 d=$2 xen=$3 dkd=$4 dkver=$5 limit=$6 try=$7 t0 qpid
-	local size last_size=-1 last_change now
+	local size last_size=-1 last_change now mon=$d/monitor.sock
 
-	# Results come back on a raw disk that dom0 writes a tar archive to.
-	rm -f "$d/xfer.img"
-	truncate -s 512M "$d/xfer.img"
+	# QEMU's monitor, to ask a hung machine where its CPUs are
+	[ "${#mon}" -lt 100 ] || mon=$(mktemp -u /tmp/rig-monitor.XXXXXX)
+	rm -f "$mon"
 	log "$p: booting Xen + dom0, limit ${limit}s"
 	t0=$(date +%s)
 	MACHINE_RC=0
 	timeout --kill-after=10 "$limit" "$HOST_QEMU" -machine q35 -cpu "$QEMU_CPU" \
 		-smp 2 -m 3072 -accel "$RIG_QEMU_ACCEL" -nographic -no-reboot -nic none \
+		-monitor "unix:$mon,server=on,wait=off" \
 		-drive "file=$d/xfer.img,format=raw,if=virtio" \
 		-kernel "$xen" \
 		-append "console=com1 com1=115200,8n1 dom0_mem=1536M,max:1536M loglvl=all guest_loglvl=all console_timestamps=boot tbuf_size=256 conring_size=4M${RIG_XEN_CMDLINE:+ $RIG_XEN_CMDLINE}" \
@@ -348,15 +348,23 @@ boot_machine() {
 			last_size=$size
 			last_change=$now
 		elif [ $(( now - last_change )) -ge "$RIG_MACHINE_QUIET" ]; then
+			hang_evidence "$mon" "$qpid" "$d/hang-attempt$try.txt" >"$d/hang.tmp"
 			kill "$qpid" 2>/dev/null || true
 			wait "$qpid" 2>/dev/null || true
+			# appended once QEMU, which writes at its own offset,
+			# has ended
+			{
+				echo "rig: hung: the console was silent for ${RIG_MACHINE_QUIET}s (RIG_MACHINE_QUIET); stopped"
+				sed 's/^/rig: hung: /' "$d/hang.tmp"
+			} >>"$d/serial.log"
+			rm -f "$d/hang.tmp"
 			MACHINE_RC=125
-			echo "rig: hung: the console was silent for ${RIG_MACHINE_QUIET}s (RIG_MACHINE_QUIET); stopped" >>"$d/serial.log"
 			break
 		fi
 		sleep 2
 	done
 	[ "$MACHINE_RC" = 125 ] || wait "$qpid" || MACHINE_RC=$?
+	rm -f "$mon"
 	MACHINE_TOOK=$(( $(date +%s) - t0 ))
 	log "$p: QEMU ended (status $MACHINE_RC) after ${MACHINE_TOOK}s"
 }
@@ -434,6 +442,7 @@ run_xen() {
 	GUEST_CMDLINE="${RIG_GUEST_CMDLINE:-}"
 	GUEST_XLCFG='${RIG_GUEST_XLCFG:-}'
 	TEST_MACHINE_RESET="${RIG_TEST_MACHINE_RESET:-}"
+	TEST_MACHINE_HANG="${RIG_TEST_MACHINE_HANG:-}"
 	TEST_EMU_OOPS="${RIG_TEST_EMU_OOPS:-}"
 	TEST_EMU_TF="${RIG_TEST_EMU_TF:-}"
 	HM_STRESS=$RIG_HM_STRESS
@@ -451,6 +460,10 @@ run_xen() {
 	cat "$base" "$d/overlay.cpio.gz" >"$d/dom0.cpio.gz"
 	rm -f "$d/overlay.cpio.gz"
 	[ "$PREPARE_ONLY" = yes ] && return
+	# Results come back on a raw disk that dom0 writes a tar archive
+	# to, after each guest; a machine booted again reads it back.
+	rm -f "$d/xfer.img"
+	truncate -s 512M "$d/xfer.img"
 
 	# 25 minutes a guest, and 15 for each recovery the profile may spend
 	# (a guest boot and a scenario run again: the extra suite took 12
@@ -474,19 +487,20 @@ run_xen() {
 		fi
 		boot_machine "$p" "$d" "$xen" "$dkd" "$dkver" "$limit" "$try"
 		grep -q '@@RIG-DOM0-END@@' "$d/serial.log" && break
-		# The emulated machine reset itself (QEMU exits 0 under
-		# -no-reboot) or hung before dom0 reported.  A deterministic
-		# failure would do it again; boot once more if it happened early.
-		why=$(machine_reset_reason "$d/serial.log")
-		if { [ "$MACHINE_RC" != 0 ] && [ "$MACHINE_RC" != 125 ]; } ||
-		   [ "$try" -ge "$RIG_MACHINE_TRIES" ] ||
-		   [ "$MACHINE_TOOK" -gt "$RIG_MACHINE_RETRY_WITHIN" ]; then
+		# The emulated machine reset itself or hung before dom0
+		# reported (machine.sh).  dom0 saves its results after each
+		# guest, and a machine booted again goes on with the guests
+		# the lost attempt did not finish.
+		if ! machine_again "$d/serial.log" "$MACHINE_RC" "$try"; then
+			echo "# $p: machine attempt $try lost after ${MACHINE_TOOK}s, not booted again: $MACHINE_WHY" >>"$parts"
 			break
 		fi
-		echo "# $p: machine attempt $try reset after ${MACHINE_TOOK}s ($why); serial tail:" >>"$parts"
-		tail -n 40 "$d/serial.log" | tr -d '\r' | sed 's/^/#   serial: /' >>"$parts"
+		why=$MACHINE_WHY
+		echo "# $p: machine attempt $try lost after ${MACHINE_TOOK}s ($why); guests it finished: $(tar -xOf "$d/xfer.img" ./guests-done 2>/dev/null | paste -sd ' ' || true); serial tail:" >>"$parts"
+		tail -n 40 "$d/serial.log" | tr -d '\r' | grep -v '^rig: hung: ' | sed 's/^/#   serial: /' >>"$parts"
+		tr -d '\r' <"$d/serial.log" | sed -n 's/^rig: hung: /#   hung: /p' >>"$parts"
 		mv "$d/serial.log" "$d/serial-attempt$try.log"
-		log "$p: machine reset after ${MACHINE_TOOK}s ($why), booting again"
+		log "$p: machine lost after ${MACHINE_TOOK}s ($why), booting again"
 		try=$(( try + 1 ))
 	done
 
@@ -498,6 +512,14 @@ run_xen() {
 	fi
 	if tar -xf "$d/xfer.img" -C "$d/artifacts" 2>/dev/null && [ -f "$d/artifacts/results.tap" ]; then
 		cat "$d/artifacts/results.tap" >>"$parts"
+		if ! grep -q '@@RIG-DOM0-END@@' "$d/serial.log"; then
+			# saved after the last guest done; what came after
+			# is only on the console
+			echo "# results saved after the guests done; the rest from the serial log" >>"$parts"
+			tr -d '\r' <"$d/serial.log" |
+				awk '/^rig: guest .* done/ { n = NR } { l[NR] = $0 } END { for (i = n + 1; i <= NR; i++) print l[i] }' |
+				sed -n 's/^.*RIGTAP //p' >>"$parts"
+		fi
 	else
 		echo "# no result archive on the transfer disk; TAP taken from the serial log" >>"$parts"
 		collect_tap "$d/serial.log" >>"$parts"
