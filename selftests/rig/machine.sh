@@ -5,18 +5,26 @@
 # tests/machine.sh offline): what ended it, where a hung one's vCPUs
 # were, and whether it is booted again.
 
+# machine_deaths SERIAL: the console's lines where Xen or dom0 reported
+# its own death, or the host a hang; not the TAP lines, which may quote a
+# guest's console
+machine_deaths() {
+	tr -d '\r' <"$1" | grep -v 'RIGTAP ' |
+		grep -E 'rig: hung:|Panic on CPU|Hardware Dom0 (crashed|shutdown)|Kernel panic|Fatal|FATAL' || true
+}
+
 # What ended a Xen machine that never reported: Xen's own words if it
 # said any, else the emulator (QEMU leaves a triple-faulted machine
 # silently under -no-reboot).
 machine_reset_reason() {
 	local l
-	l=$(tr -d '\r' <"$1" | grep -E -m1 'rig: hung:|Panic on CPU|Hardware Dom0 (crashed|shutdown)|Kernel panic|Fatal|FATAL' || true)
+	l=$(machine_deaths "$1" | head -n 1)
 	echo "${l:-no panic on the console: emulator}" | cut -c1-120
 }
 
 # machine_panicked SERIAL: Xen or dom0 reported its own death
 machine_panicked() {
-	tr -d '\r' <"$1" | grep -Eq 'Panic on CPU|Hardware Dom0 (crashed|shutdown)|Kernel panic|Fatal|FATAL'
+	machine_deaths "$1" | grep -qv 'rig: hung:'
 }
 
 # vcpu_sites: QEMU's "info registers -a" on stdin, one line per vCPU:

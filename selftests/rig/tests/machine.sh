@@ -86,3 +86,5 @@ like "$(again "$guest" "$hung" \
 	"rig: hung: sample 2: $(regs ffff82d040234567/0/1 ffffffffc0a01234/0/0 | vcpu_sites | paste -sd ';')" -- 125 1)" \
 	"no: hung with a vCPU in an HVM guest's module space.*CPU#1 RIP=ffffffffc0a01234.*" \
 	"machine_again: a hang with a vCPU in a guest's module space is not"
+is "$(again "$guest" 'RIGTAP # g613: [  40.2] Kernel panic - not syncing: Fatal exception' -- 0 1)" yes \
+	"machine_again: a guest's panic quoted in the TAP is not dom0's"
