@@ -470,7 +470,7 @@ run_xen() {
 	# here before the rig stopped a lost one at its triple fault, about
 	# 3 since, but a debug guest's is longer), so that a recovered
 	# profile is not cut off after all; CI's deadline caps the sum
-	local limit=$(( 600 + n * 1500 + RIG_RECOVER * 900 )) try=1 why left
+	local limit=$(( 600 + n * 1500 + RIG_RECOVER * 900 )) try=1 left
 	# the stress of RIG_HM_STRESS: 90 s a suspend and the fuzzer, a guest
 	if [ "$RIG_HM_STRESS" = 1 ]; then
 		limit=$(( limit + guests * (300 + RIG_HM_FUZZ_SECS +
@@ -495,12 +495,11 @@ run_xen() {
 			echo "# $p: machine attempt $try lost after ${MACHINE_TOOK}s, not booted again: $MACHINE_WHY" >>"$parts"
 			break
 		fi
-		why=$MACHINE_WHY
-		echo "# $p: machine attempt $try lost after ${MACHINE_TOOK}s ($why); guests it finished: $(tar -xOf "$d/xfer.img" ./guests-done 2>/dev/null | paste -sd ' ' || true); serial tail:" >>"$parts"
+		echo "# $p: machine attempt $try lost after ${MACHINE_TOOK}s ($MACHINE_WHY); guests it finished: $(tar -xOf "$d/xfer.img" ./guests-done 2>/dev/null | paste -sd ' ' || true); serial tail:" >>"$parts"
 		tail -n 40 "$d/serial.log" | tr -d '\r' | grep -v '^rig: hung: ' | sed 's/^/#   serial: /' >>"$parts"
 		tr -d '\r' <"$d/serial.log" | sed -n 's/^rig: hung: /#   hung: /p' >>"$parts"
 		mv "$d/serial.log" "$d/serial-attempt$try.log"
-		log "$p: machine lost after ${MACHINE_TOOK}s ($why), booting again"
+		log "$p: machine lost after ${MACHINE_TOOK}s ($MACHINE_WHY), booting again"
 		try=$(( try + 1 ))
 	done
 
