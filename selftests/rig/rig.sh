@@ -58,7 +58,9 @@
 #                      N once the toolstack is up (tests the retry above)
 #   RIG_TEST_MACHINE_HANG=NAME  on its first attempt, the machine goes
 #                      silent before guest NAME (tests the hang's
-#                      evidence and a late machine retry)
+#                      evidence and a late machine retry; with a
+#                      RIG_MACHINE_QUIET of 90 or more, above the
+#                      heartbeat's 60)
 #   RIG_TEST_EMU_OOPS=NAME  dom0 pauses guest NAME before its net scenario
 #                      and puts an oops line with reserved EFLAGS bits in
 #                      its console log (tests the emulator-failure
