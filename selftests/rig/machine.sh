@@ -90,12 +90,11 @@ hang_evidence() {
 		done
 }
 
-# hang_is_hybrids EVIDENCE: a sample found a vCPU in an HVM guest's
-# module space, where hybrid's code runs
-hang_is_hybrids() {
-	grep -q "module space" "$1"
+# hang_in_modules SERIAL: the first sample that found a vCPU in an HVM
+# guest's module space, where hybrid's code runs; nothing if none did
+hang_in_modules() {
+	grep -m1 'module space' "$1" | cut -c1-160
 }
-
 
 # machine_again SERIAL RC TRY: whether a machine attempt that ended
 # without dom0's report is booted again (true) or not, and MACHINE_WHY.
@@ -106,7 +105,7 @@ hang_is_hybrids() {
 # (QEMU ends a triple-faulted machine silently), and for a hang no vCPU
 # in an HVM guest's module space.
 machine_again() {
-	local serial=$1 rc=$2 try=$3
+	local serial=$1 rc=$2 try=$3 l
 	MACHINE_WHY=$(machine_reset_reason "$serial")
 	if [ "$rc" != 0 ] && [ "$rc" != 125 ]; then
 		MACHINE_WHY="QEMU status $rc: not a reset or a hang"
@@ -121,9 +120,12 @@ machine_again() {
 		MACHINE_WHY="$MACHINE_WHY: Xen or dom0 panicked after a guest ran, not the emulator's"
 		return 1
 	fi
-	if [ "$rc" = 125 ] && hang_is_hybrids "$serial"; then
-		MACHINE_WHY="hung with a vCPU in an HVM guest's module space, where hybrid runs: $(grep -m1 'module space' "$serial" | cut -c1-160)"
-		return 1
+	if [ "$rc" = 125 ]; then
+		l=$(hang_in_modules "$serial")
+		if [ -n "$l" ]; then
+			MACHINE_WHY="hung with a vCPU in an HVM guest's module space, where hybrid runs: $l"
+			return 1
+		fi
 	fi
 	return 0
 }
