@@ -384,6 +384,23 @@ part_rig-debug() {
 		run_rig rig-debug "$top/build/rig-debug" "xen417 xen420"
 }
 
+# failures: the first failed results again, each with the comments that
+# follow it in the rig's own TAP (what the test saw), just above the
+# count: a log cut to its end still says what failed and why
+failures() {
+	local p l d
+	for p in "${parts[@]}"; do
+		grep '^not ok ' "$out/$p.tap" | grep -v '# TODO' | while IFS= read -r l; do
+			echo "# failed: ${l#not ok - }"
+			case $p in rig | rig-debug) ;; *) continue ;; esac
+			d=${l#not ok - "$p": }
+			cat "$top/build/$p"/*/results.tap 2>/dev/null |
+				grep -F -A 8 -- " - $d" | grep -v '^--$' | sed -n '2,$p' |
+				sed '/^\(not \)\{0,1\}ok /,$d' | sed 's/^/#   /'
+		done
+	done | head -n 40
+}
+
 mkdir -p "$out"
 for p in "${parts[@]}"; do
 	if ! declare -F "part_$p" >/dev/null; then
@@ -403,5 +420,6 @@ for p in "${parts[@]}"; do
 	todo=$((todo + $(grep -c '^not ok .*# TODO' "$out/$p.tap")))
 done
 [ "$todo" -eq 0 ] || echo "# $todo todo: known failures outside hybrid, each with why (not ok ... # TODO)"
+failures
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

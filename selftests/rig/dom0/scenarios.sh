@@ -281,7 +281,15 @@ recheck() {
 	[ "${CONTROL:-no}" != yes ] || _w="the control answers, no WARNING/BUG/Oops in its dmesg"
 	case $_a in
 	ok*) ok "$2: $_w"; diag "$_a" ;;
-	*) not_ok "$2: $_w"; diag "answer: '$_a'" ;;
+	*)
+		# the guest's answer names the first reports: on the
+		# result's own line, where a summary that keeps only
+		# result lines still shows why
+		not_ok "$2: $_w: $(printf '%s' "${_a:-no answer}" | cut -c 1-300)"
+		_cr=$(after_tests "$1" | grep -v 'soft lockup' |
+			grep -E -A 24 -m 1 "$KERNEL_ERRORS")
+		[ -z "$_cr" ] || diag "$1: its console from the first report after its tests:" "$_cr"
+		;;
 	esac
 	[ "${CONTROL:-no}" != yes ] || return 0
 	# the domain has a new domid after restore/migration; hybrid
