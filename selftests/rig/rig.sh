@@ -39,7 +39,7 @@
 #                      per guest (env GUEST, DOMID), TAP merged
 #   RIG_BOOT_TRIES     guest boot attempts before giving up (default 3)
 #   RIG_RECOVER        scenarios run again on a rebooted guest after an
-#                      emulator failure, at most, per profile (default 6)
+#                      emulator failure, at most, per profile (default 8)
 #   RIG_MACHINE_TRIES  boots of the whole emulated machine when it resets
 #                      or hangs before dom0 reported (default 2): any
 #                      loss before the first guest, a later one only
@@ -133,7 +133,7 @@ for c in qemu-system-x86_64 debootstrap cpio gzip timeout gcc make; do
 done
 
 RIG_BOOT_TRIES=${RIG_BOOT_TRIES:-3}
-RIG_RECOVER=${RIG_RECOVER:-6}
+RIG_RECOVER=${RIG_RECOVER:-8}
 RIG_MACHINE_TRIES=${RIG_MACHINE_TRIES:-2}
 RIG_MACHINE_QUIET=${RIG_MACHINE_QUIET:-420}
 RIG_VCPUS=${RIG_VCPUS:-1}
