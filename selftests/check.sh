@@ -395,8 +395,8 @@ failures() {
 			case $p in rig | rig-debug) ;; *) continue ;; esac
 			d=${l#not ok - "$p": }
 			cat "$top/build/$p"/*/results.tap 2>/dev/null |
-				grep -F -A 8 -- " - $d" | grep -v '^--$' | sed -n '2,$p' |
-				sed '/^\(not \)\{0,1\}ok /,$d' | sed 's/^/#   /'
+				awk -v d="$d" 'f && /^#/ { print "#   " $0; next }
+					{ f = /^not ok [0-9]+ - / && substr($0, index($0, " - ") + 3) == d }'
 		done
 	done | head -n 40
 }

@@ -286,9 +286,7 @@ recheck() {
 		# result's own line, where a summary that keeps only
 		# result lines still shows why
 		not_ok "$2: $_w: $(printf '%s' "${_a:-no answer}" | cut -c 1-300)"
-		_cr=$(after_tests "$1" | grep -v 'soft lockup' |
-			grep -E -A 24 -m 1 "$KERNEL_ERRORS")
-		[ -z "$_cr" ] || diag "$1: its console from the first report after its tests:" "$_cr"
+		crash_report "$1" 'soft lockup'
 		;;
 	esac
 	[ "${CONTROL:-no}" != yes ] || return 0
@@ -751,10 +749,12 @@ bad_eflags() {
 # what a guest kernel prints when something went wrong
 KERNEL_ERRORS='Kernel panic|BUG|Oops|WARNING|general protection|blocked for more than|rcu.*stall'
 
-# crash_report NAME: the first kernel error on the guest's console after
-# its tests, as TAP comments, for a failure that was not the emulator's
+# crash_report NAME [SKIP]: the first kernel error on the guest's console
+# after its tests, as TAP comments, for a failure that was not the
+# emulator's; lines matching SKIP (an extended regex) do not count as one
 crash_report() {
-	_cr=$(after_tests "$1" | grep -E -A 24 -m 1 "$KERNEL_ERRORS")
+	_cr=$(after_tests "$1" | if [ -n "${2:-}" ]; then grep -Ev "$2"; else cat; fi |
+		grep -E -A 24 -m 1 "$KERNEL_ERRORS")
 	if [ -n "$_cr" ]; then
 		diag "$1: the guest's console after its tests:" "$_cr"
 	fi
