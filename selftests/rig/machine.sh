@@ -50,6 +50,17 @@ vcpu_sites() {
 		}'
 }
 
+# lapic_state: QEMU's "info lapic N" on stdin, one line: the vCPU's
+# in-service and requested vectors and its priorities, which say whether
+# an interrupt sent to a halted vCPU is waiting in its APIC or never came.
+lapic_state() {
+	awk '
+		/^ISR/ { $1 = ""; isr = substr($0, 2) }
+		/^IRR/ { $1 = ""; irr = substr($0, 2) }
+		/^APR/ { for (i = 1; i < NF; i += 2) if ($i == "TPR" || $i == "PPR") pr = pr " " $i "=" $(i + 1) }
+		END { printf "ISR %s; IRR %s;%s\n", isr == "" ? "?" : isr, irr == "" ? "?" : irr, pr }'
+}
+
 # vcpu_ticks QEMUPID: "TID TICKS" for each thread of QEMU's (utime+stime)
 vcpu_ticks() {
 	local t
@@ -59,9 +70,10 @@ vcpu_ticks() {
 }
 
 # hang_evidence MON QPID OUT: where a hung machine's vCPUs are: QEMU's
-# state, then each vCPU's site sampled three times 5 s apart, and the CPU
+# state, then each vCPU's site sampled three times 5 s apart, the CPU
 # time each vCPU thread used over those 10 s (a vCPU that neither halts
-# nor uses time is stuck in the emulator itself).  The full register
+# nor uses time is stuck in the emulator itself), and each vCPU's local
+# APIC after them.  The full register
 # dumps go to OUT.  Prints the summary lines.
 hang_evidence() {
 	local mon=$1 qpid=$2 out=$3 qemu i t0 t1 hz cpu tid a b
@@ -87,6 +99,11 @@ hang_evidence() {
 			a=$(echo "$t0" | awk -v t="$tid" '$1 == t { print $2 }')
 			b=$(echo "$t1" | awk -v t="$tid" '$1 == t { print $2 }')
 			echo "vCPU $cpu's thread used $(( (${b:-0} - ${a:-0}) * 1000 / hz )) ms of CPU in those 10 s"
+			# its APIC ID is its index on the rig's machine
+			"$OUT/tools/hmp" "$mon" "info lapic $cpu" >"$out.l" 2>&1 &&
+				echo "vCPU $cpu's local APIC: $(lapic_state <"$out.l")"
+			cat "$out.l" >>"$out"
+			rm -f "$out.l"
 		done
 }
 

@@ -88,3 +88,19 @@ like "$(again "$guest" "$hung" \
 	"machine_again: a hang with a vCPU in a guest's module space is not"
 is "$(again "$guest" 'RIGTAP # g613: [  40.2] Kernel panic - not syncing: Fatal exception' -- 0 1)" yes \
 	"machine_again: a guest's panic quoted in the TAP is not dom0's"
+
+# QEMU 7.2's "info lapic N", the lines lapic_state reads
+lapic() {
+	printf 'dumping local APIC state for CPU %s \n\n' "$1"
+	printf 'LVT0\t 0x00010700 active-hi edge  masked                      ExtINT (vec 0)\n'
+	printf 'ICR\t 0x000000fd physical edge de-assert no-shorthand\n'
+	printf 'ISR\t %s\nIRR\t %s\n\n' "$2" "$3"
+	printf 'APR 0x00 TPR 0x00 DFR 0x0f LDR 0x00 PPR 0x%s\n' "$4"
+}
+is "$(lapic 0 '(none)' '(none)' 00 | lapic_state)" \
+	"ISR (none); IRR (none); TPR=0x00 PPR=0x00" "lapic_state: an idle APIC"
+is "$(lapic 0 '49e' '243e 253e' 30 | lapic_state)" \
+	"ISR 49e; IRR 243e 253e; TPR=0x00 PPR=0x30" \
+	"lapic_state: vectors waiting behind one in service"
+is "$(echo 'Error: no such APIC' | lapic_state)" "ISR ?; IRR ?;" \
+	"lapic_state: an answer without an APIC's state"
