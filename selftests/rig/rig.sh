@@ -41,7 +41,7 @@
 #   RIG_RECOVER        scenarios run again on a rebooted guest after an
 #                      emulator failure, at most, per profile (default 8)
 #   RIG_MACHINE_TRIES  boots of the whole emulated machine when it resets
-#                      or hangs before dom0 reported (default 2): any
+#                      or hangs before dom0 reported (default 3): any
 #                      loss before the first guest, a later one only
 #                      with the emulator's evidence (machine.sh); the
 #                      next boot goes on with the guests the lost one
@@ -49,7 +49,7 @@
 #   RIG_MACHINE_QUIET  seconds without a console line after which a Xen
 #                      machine counts as hung: QEMU's monitor is asked
 #                      where its vCPUs are, and it is stopped (default
-#                      420; dom0 prints a heartbeat every minute)
+#                      180; dom0 prints a heartbeat every minute)
 #   HYBRID_CHECK_DEADLINE  epoch seconds by which the rig must be done
 #                      (make check's CI sets it): a machine is stopped
 #                      two minutes before it, and a profile with less
@@ -134,8 +134,8 @@ done
 
 RIG_BOOT_TRIES=${RIG_BOOT_TRIES:-3}
 RIG_RECOVER=${RIG_RECOVER:-8}
-RIG_MACHINE_TRIES=${RIG_MACHINE_TRIES:-2}
-RIG_MACHINE_QUIET=${RIG_MACHINE_QUIET:-420}
+RIG_MACHINE_TRIES=${RIG_MACHINE_TRIES:-3}
+RIG_MACHINE_QUIET=${RIG_MACHINE_QUIET:-180}
 RIG_VCPUS=${RIG_VCPUS:-1}
 RIG_SOAK=${RIG_SOAK:-10}
 RIG_HM_STRESS=${RIG_HM_STRESS:-0}
