@@ -73,8 +73,8 @@ vcpu_ticks() {
 # state, then each vCPU's site sampled three times 5 s apart, the CPU
 # time each vCPU thread used over those 10 s (a vCPU that neither halts
 # nor uses time is stuck in the emulator itself), and each vCPU's local
-# APIC after them.  The full register
-# dumps go to OUT.  Prints the summary lines.
+# APIC after them.  The full register and APIC dumps go to OUT.  Prints
+# the summary lines.
 hang_evidence() {
 	local mon=$1 qpid=$2 out=$3 qemu i t0 t1 hz cpu tid a b
 	qemu=$(pgrep -P "$qpid" | head -n 1)
