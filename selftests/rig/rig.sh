@@ -169,13 +169,13 @@ default_guests() {
 		echo "$RIG_GUESTS"
 	elif [ "${RIG_FULL_MATRIX:-0}" = 1 ]; then
 		case $1 in
-		xen417) echo "g61:$k61:default g61cloud:$k61c:default g612:$k612:default g613:$k613:default" ;;
-		xen420) echo "g613:$k613:default g613pirq:$k613:1 g61:$k61:default g61cloud:$k61c:default g612:$k612:default" ;;
+		xen417) echo "g61:$k61:default g61nvcvir:$k61:default:novcb,vir g61cloud:$k61c:default g612:$k612:default g613:$k613:default" ;;
+		xen420) echo "g613vir:$k613:default:vir g613pirq:$k613:1 g613:$k613:default g61:$k61:default g61cloud:$k61c:default g612:$k612:default" ;;
 		esac
 	else
 		case $1 in
 		xen417) echo "g61:$k61:default" ;;
-		xen420) echo "g613:$k613:default g613pirq:$k613:1" ;;
+		xen420) echo "g613vir:$k613:default:vir g613pirq:$k613:1" ;;
 		esac
 	fi
 }
