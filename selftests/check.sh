@@ -93,7 +93,7 @@ part_unit() {
 	done
 	# the rig's classification of lost guests and machines, offline
 	local l n t
-	for t in crash-site.sh machine.sh; do
+	for t in crash-site.sh machine.sh tap.sh; do
 		n=0
 		while IFS= read -r l; do
 			case $l in
@@ -384,9 +384,10 @@ part_rig-debug() {
 		run_rig rig-debug "$top/build/rig-debug" "xen417 xen420"
 }
 
-# failures: the first failed results again, each with the comments that
-# follow it in the rig's own TAP (what the test saw), just above the
-# count: a log cut to its end still says what failed and why
+# failures: the first failed results again, each with at most 50 of the
+# comments that follow it in the rig's own TAP (what the test saw, a
+# kernel's whole report), just above the count: a log cut to its end
+# still says what failed and why
 failures() {
 	local p l d
 	for p in "${parts[@]}"; do
@@ -395,10 +396,11 @@ failures() {
 			case $p in rig | rig-debug) ;; *) continue ;; esac
 			d=${l#not ok - "$p": }
 			cat "$top/build/$p"/*/results.tap 2>/dev/null |
-				awk -v d="$d" 'f && /^#/ { print "#   " $0; next }
-					{ f = /^not ok [0-9]+ - / && substr($0, index($0, " - ") + 3) == d }'
+				awk -v d="$d" 'f && /^#/ && n++ < 50 { print "#   " $0 }
+					f && /^#/ { next }
+					{ f = /^not ok [0-9]+ - / && substr($0, index($0, " - ") + 3) == d; n = 0 }'
 		done
-	done | head -n 40
+	done | head -n 160
 }
 
 mkdir -p "$out"

@@ -30,13 +30,7 @@ migrate_guest_tests() {
 	# The device tests; their TAP is merged in.
 	/rig/extra/migrate_test >"$HMDIR/migrate_test.out" 2>&1
 	rc=$?
-	while IFS= read -r l; do
-		case $l in
-		"ok "* | "not ok "*)
-			_tap_out "$(echo "$l" | sed -E 's/^(not ok|ok) [0-9]+ /\1 - migrate: device: /')" ;;
-		"#"*) _tap_out "$l" ;;
-		esac
-	done <"$HMDIR/migrate_test.out"
+	ksft_merge "migrate: device" "$HMDIR/migrate_test.out"
 	is "$rc" 0 "migrate: migrate_test exited 0"
 
 	# What a PREPARE costs with 1, 100 and 10000 open files (a table for
@@ -100,7 +94,7 @@ migrate_guest_tests() {
 		ok "migrate: no WARNING/BUG/Oops in dmesg"
 	else
 		not_ok "migrate: no WARNING/BUG/Oops in dmesg"
-		diag "$bad"
+		diag "$(dmesg | tail -n +"$((hm_mark + 1))" | kernel_reports "$HM_BAD")"
 	fi
 
 	migrate_tool_tests

@@ -62,3 +62,39 @@ wait_for() {
 	done
 	return 1
 }
+
+# kernel_reports REGEX: of the kernel log on stdin, each line matching
+# REGEX (grep -E) with the 40 lines after it, at most 120 lines: a whole
+# report (the task, RIP and its symbol, registers, call trace) for a
+# failed dmesg check's diag, so that a log cut to its end still says
+# where the kernel was, not only that it oopsed
+kernel_reports() {
+	grep -E -A 40 "$1" | head -n 120
+}
+
+# ksft_merge PREFIX FILE: a kselftest harness's TAP in FILE as the rig's,
+# each result named "PREFIX: name"; a failed test's own comments (its
+# RUN line, the expectations it missed, how it ended) follow its "not ok"
+# line as diag, where the summaries of check.sh look for them
+ksft_merge() {
+	_km_buf=
+	while IFS= read -r _km_l; do
+		case $_km_l in
+		"ok "*)
+			_ksft_flush
+			_tap_out "$(printf '%s\n' "$_km_l" | sed -E "s/^ok [0-9]+ /ok - $1: /")" ;;
+		"not ok "*)
+			_tap_out "$(printf '%s\n' "$_km_l" | sed -E "s/^not ok [0-9]+ /not ok - $1: /")"
+			_ksft_flush ;;
+		"#"*)
+			_km_buf="$_km_buf$_km_l
+" ;;
+		esac
+	done <"$2"
+	_ksft_flush
+}
+
+_ksft_flush() {
+	printf '%s' "$_km_buf" | while IFS= read -r _km_c; do _tap_out "$_km_c"; done
+	_km_buf=
+}

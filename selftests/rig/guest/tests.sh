@@ -96,7 +96,10 @@ guest_xen_tests() {
 
 	bad=$(dmesg_since "$mark" | grep -E "$BAD_DMESG")
 	if [ -z "$bad" ]; then ok "xen: no WARNING/BUG/Oops in dmesg after $LOOPS rounds"
-	else not_ok "xen: no WARNING/BUG/Oops in dmesg after $LOOPS rounds"; diag "$bad"; fi
+	else
+		not_ok "xen: no WARNING/BUG/Oops in dmesg after $LOOPS rounds"
+		diag "$(dmesg_since "$mark" | kernel_reports "$BAD_DMESG")"
+	fi
 	taint1=$(cat /proc/sys/kernel/tainted)
 	new=$(( taint1 & ~taint0 & ~TAINT_OK_MASK ))
 	is "$new" 0 "xen: no new taint besides O/E (before $taint0, after $taint1)"
