@@ -123,6 +123,46 @@ printf '%s\r\n' "[    3.1] booted" "[   40.2] general protection fault: 0000 [#1
 like "$(booted eflags 0)" "0 .*EFLAGS 830c8426.*" \
 	"boot_emu: one with EFLAGS no CPU can push is the emulator's"
 
+# guest_tap: the guest's own TAP, and a boot lost to the emulator in it
+# (reboot_guest stubbed: the next boot's console passes)
+reboot_guest() {
+	printf '%s\r\n' "RIGTAP ok - extra: migrate: device: global.overflow_reports_lost" \
+		>"$XEN_CONSOLES/guest-$1.log"
+	BOOTED=yes TRIES=1 BOOT_SECS=5
+}
+# gtap NAME RECOVERED: guest_tap's TAP file, its status last
+gtap() {
+	(
+		TAP_FILE=$tmp/gtap.tap RECOVERED=$2 RECOVER=8 RECOVER_SECS=0 RES=$tmp
+		: >"$TAP_FILE"
+		guest_tap "$1" >/dev/null
+		echo "status $?"
+		cat "$TAP_FILE"
+	) | tr '\n' '|'
+}
+emu_oops() {
+	printf '%s\r\n' "RIGTAP not ok - extra: migrate: device: global.overflow_reports_lost" \
+		"[   68.8] BUG: kernel NULL pointer dereference, address: 0000000000000000" \
+		"[   68.8] RIP: 0010:0x0" "[   68.8] RSP: 0018:ffffd2b8413cfbf0 EFLAGS: $1"
+}
+emu_oops 4148f342 >"$XEN_CONSOLES/guest-gt.log"
+like "$(gtap gt 0)" "status 0\|# \(lost to the emulator\) not ok - gt: guest: extra: .*\|# emulator failure in the guest's own tests: .*EFLAGS 4148f342.*\|ok - the guest boots again after an emulator failure .*\|ok - gt: guest: extra: migrate: device: global.overflow_reports_lost\|.*" \
+	"guest_tap: a failed guest test beside a report with impossible EFLAGS is the emulator's: booted again, taken from that boot"
+emu_oops 00010246 >"$XEN_CONSOLES/guest-gt.log"
+is "$(gtap gt 0)" "status 0|not ok - gt: guest: extra: migrate: device: global.overflow_reports_lost|" \
+	"guest_tap: beside a report with possible EFLAGS it fails"
+emu_oops 4148f342 >"$XEN_CONSOLES/guest-gt.log"
+like "$(gtap gt 8)" "status 0\|not ok - gt: guest: extra: .*\|# emulator failure in the guest's own tests .*no recovery left.*" \
+	"guest_tap: and it fails with no recovery left"
+printf '%s\r\n' "RIGTAP ok - extra: migrate: loads" "[ 9.1] RSP: 0018:ffffd2b8413cfbf0 EFLAGS: 4148f342" \
+	>"$XEN_CONSOLES/guest-gt.log"
+is "$(gtap gt 0)" "status 0|ok - gt: guest: extra: migrate: loads|" \
+	"guest_tap: nothing failed, nothing recovered"
+reboot_guest() { BOOTED=no TRIES=3; }
+emu_oops 4148f342 >"$XEN_CONSOLES/guest-gt.log"
+like "$(gtap gt 0)" "status 1\|.*not ok - the guest boots again after an emulator failure \(tries: 3\)\|" \
+	"guest_tap: false where the guest does not boot again"
+
 # replies_lost_outside: run 34's g613pirq after its checkpoint
 r34='echo_in +50 echo_out +50 icmp_err +0 ip_discard +0 ip_in +50 ip_in_err +0 softnet +51 rx +51 rx_drop +0 rx_missed +0 tx +51 irq:eth0-rx-0 +71 irq:eth0-tx-0 +69 irq:eth0 +0'
 is "$(verdict replies_lost_outside "50 49" "$r34")" yes "replies_lost_outside: every request taken in and answered, the replies sent"
