@@ -175,7 +175,7 @@ default_guests() {
 	else
 		case $1 in
 		xen417) echo "g61:$k61:default" ;;
-		xen420) echo "g613vir:$k613:default:vir g613pirq:$k613:1" ;;
+		xen420) echo "g613:$k613:default g613pirq:$k613:1" ;;
 		esac
 	fi
 }
