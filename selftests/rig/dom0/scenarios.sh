@@ -1218,6 +1218,16 @@ run_guest() {
 		SCENARIOS=$_scen_all
 		return
 	fi
+	# hybrid_at's map: a triple fault's RIP is told from hybrid's code
+	# only where the guest's console says where its modules lie
+	if [ "$CONTROL" = no ]; then
+		if grep -q 'rig: hybrid modules:.* hybrid [0-9a-f]\{16\}-[0-9a-f]\{16\}' \
+			"$XEN_CONSOLES/guest-$_name.log"; then
+			ok "the guest's console says where hybrid's modules lie"
+		else
+			not_ok "the guest's console says where hybrid's modules lie"
+		fi
+	fi
 	want sysfs && scenario "$_name" scen_sysfs "$3" "$4"
 	[ "${TEST_EMU_OOPS:-}" = "$_name" ] && fake_emu_oops "$_name"
 	want net && scenario "$_name" scen_net

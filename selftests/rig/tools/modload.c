@@ -8,8 +8,10 @@
  *                           errno value.  PARAMS as for insmod, in one
  *                           argument ("adopt=all exclude=0000:00:05.0").
  *
- * After a load it also logs, through /dev/kmsg and so on the console,
- * where hybrid's modules now lie:
+ * After a load it also writes where hybrid's modules now lie to the
+ * kernel log and to the console (the guest keeps kernel messages off
+ * the console while its tests run, so the kernel log alone does not
+ * reach it):
  *
  *   rig: hybrid modules: NAME START-END [NAME START-END]...
  *
@@ -29,7 +31,7 @@ static void log_hybrid_modules(void)
 	unsigned long size, addr;
 	size_t n = strlen(msg);
 	FILE *f = fopen("/proc/modules", "re");
-	ssize_t r;
+	ssize_t r = 0;
 	int fd;
 
 	if (!f)
@@ -37,18 +39,25 @@ static void log_hybrid_modules(void)
 	while (fgets(line, sizeof(line), f)) {
 		if (strncmp(line, "hybrid", 6) ||
 		    sscanf(line, "%63s %lu %*s %*s %*s %lx", name, &size, &addr) != 3 ||
-		    !addr || n + 80 > sizeof(msg))
+		    !addr || n + 100 > sizeof(msg))
 			continue;
 		n += snprintf(msg + n, sizeof(msg) - n, " %s %016lx-%016lx",
 			      name, addr, addr + size);
 	}
 	fclose(f);
+	/* hints for dom0: the test goes on without them */
 	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	r = write(fd, msg, n);	/* a hint for dom0: the test goes on without */
+	if (fd >= 0) {
+		r = write(fd, msg, n);
+		close(fd);
+	}
+	fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd >= 0) {
+		msg[n++] = '\n';
+		r = write(fd, msg + 3, n - 3);	/* without the "<6>" */
+		close(fd);
+	}
 	(void)r;
-	close(fd);
 }
 
 int main(int argc, char **argv)
