@@ -989,24 +989,33 @@ scenario() {
 			diag "emulator failure in $_sw ($EMU_WHY); no recovery left (RECOVER=$RECOVER)"
 			return 0
 		fi
-		RECOVERED=$(( RECOVERED + 1 ))
-		sed -i -e "$(( _mark + 1 )),\$ s/^\(not ok\|ok\) /# (lost to the emulator) \1 /" \
-			-e "$(( _mark + 1 )),\$ s/^# IRQBENCH /# (lost to the emulator) IRQBENCH /" "$TAP_FILE"
-		diag "emulator failure in $_sw: $EMU_WHY" \
-			"the guest is booted again and $_sw runs again (recovery $RECOVERED of at most $RECOVER)"
-		cp "$XEN_CONSOLES/guest-$_sn.log" "$RES/$_sn-console-lost$RECOVERED.log" 2>/dev/null
-		mv "$XEN_CONSOLES/guest-$_sn--incoming.log" \
-			"$RES/$_sn-console-lost$RECOVERED-incoming.log" 2>/dev/null
-		reboot_guest "$_sn"
-		_st=$(elapsed "$_st")
-		RECOVER_SECS=$(( RECOVER_SECS + _st ))
-		if [ "$BOOTED" != yes ]; then
-			not_ok "the guest boots again after an emulator failure (tries: $TRIES)"
-			return 0
-		fi
-		ok "the guest boots again after an emulator failure (${BOOT_SECS}s, tries: $TRIES)"
-		diag "recovery $RECOVERED cost ${_st}s (the lost run of $_sw and the boot after it)"
+		emu_recover "$_sn" "$_mark" "$_sw" "$_st" || return 0
 	done
+}
+
+# emu_recover NAME MARK WHAT START: recovers guest NAME from the
+# emulator's failure in WHAT (EMU_WHY says why it was the emulator's):
+# the TAP lines since line MARK are kept as comments, the lost boot's
+# console in RES, the guest boots again, and the time since START (from
+# now()) counts as the recovery's cost.  False if it did not boot again.
+emu_recover() {
+	RECOVERED=$(( RECOVERED + 1 ))
+	sed -i -e "$(( $2 + 1 )),\$ s/^\(not ok\|ok\) /# (lost to the emulator) \1 /" \
+		-e "$(( $2 + 1 )),\$ s/^# IRQBENCH /# (lost to the emulator) IRQBENCH /" "$TAP_FILE"
+	diag "emulator failure in $3: $EMU_WHY" \
+		"the guest is booted again to run $3 again (recovery $RECOVERED of at most $RECOVER)"
+	cp "$XEN_CONSOLES/guest-$1.log" "$RES/$1-console-lost$RECOVERED.log" 2>/dev/null
+	mv "$XEN_CONSOLES/guest-$1--incoming.log" \
+		"$RES/$1-console-lost$RECOVERED-incoming.log" 2>/dev/null
+	reboot_guest "$1"
+	_er_t=$(elapsed "$4")
+	RECOVER_SECS=$(( RECOVER_SECS + _er_t ))
+	if [ "$BOOTED" != yes ]; then
+		not_ok "the guest boots again after an emulator failure (tries: $TRIES)"
+		return 1
+	fi
+	ok "the guest boots again after an emulator failure (${BOOT_SECS}s, tries: $TRIES)"
+	diag "recovery $RECOVERED cost ${_er_t}s (the lost run of $3 and the boot after it)"
 }
 
 # extra_run NAME [ARG]: RIG_EXTRA_DOM0's run.sh for guest NAME, in a
@@ -1141,7 +1150,8 @@ guest_exposure() {
 guest_tap() {
 	while :; do
 		_gt_mark=$(wc -l <"$TAP_FILE")
-		_gt_t=$(now)
+		# the lost boot ran the tests: its time counts as the loss's
+		_gt_t=$(( $(now) - ${BOOT_SECS:-0} ))
 		sed -n 's/^.*RIGTAP //p' "$XEN_CONSOLES/guest-$1.log" | tr -d '\r' |
 			sed -E "s/^(not ok|ok) - /\\1 - $1: guest: /" |
 			while IFS= read -r _l; do _tap_out "$_l"; done
@@ -1153,20 +1163,7 @@ guest_tap() {
 			diag "emulator failure in the guest's own tests ($EMU_WHY); no recovery left (RECOVER=$RECOVER)"
 			return 0
 		fi
-		RECOVERED=$(( RECOVERED + 1 ))
-		sed -i "$(( _gt_mark + 1 )),\$ s/^\(not ok\|ok\) /# (lost to the emulator) \1 /" "$TAP_FILE"
-		diag "emulator failure in the guest's own tests: $EMU_WHY" \
-			"the guest is booted again and its tests run again (recovery $RECOVERED of at most $RECOVER)"
-		cp "$XEN_CONSOLES/guest-$1.log" "$RES/$1-console-lost$RECOVERED.log" 2>/dev/null
-		reboot_guest "$1"
-		_gt_t=$(elapsed "$_gt_t")
-		RECOVER_SECS=$(( RECOVER_SECS + _gt_t ))
-		if [ "$BOOTED" != yes ]; then
-			not_ok "the guest boots again after an emulator failure (tries: $TRIES)"
-			return 1
-		fi
-		ok "the guest boots again after an emulator failure (${BOOT_SECS}s, tries: $TRIES)"
-		diag "recovery $RECOVERED cost ${_gt_t}s (the boot after the lost one)"
+		emu_recover "$1" "$_gt_mark" "the guest's own tests" "$_gt_t" || return 1
 	done
 }
 
