@@ -89,12 +89,12 @@ migrate_guest_tests() {
 		not_ok "migrate: unload and reload once the reader is gone"
 	fi
 
-	bad=$(dmesg | tail -n +"$((hm_mark + 1))" | grep -E "$HM_BAD")
+	bad=$(dmesg | tail -n +"$((hm_mark + 1))" | kernel_reports "$HM_BAD")
 	if [ -z "$bad" ]; then
 		ok "migrate: no WARNING/BUG/Oops in dmesg"
 	else
 		not_ok "migrate: no WARNING/BUG/Oops in dmesg"
-		diag "$(dmesg | tail -n +"$((hm_mark + 1))" | kernel_reports "$HM_BAD")"
+		diag "$bad"
 	fi
 
 	migrate_tool_tests

@@ -1198,6 +1198,9 @@ run_guest() {
 		ok "guest booted and ran its tests in ${BOOT_SECS}s (boot tries: $TRIES of at most $BOOT_TRIES)"
 	else
 		not_ok "guest booted and ran its tests (boot tries: $TRIES of at most $BOOT_TRIES)"
+	fi
+	# guest_tap boots the guest again where the emulator lost its tests
+	if [ "$BOOTED" != yes ] || ! guest_tap "$_name"; then
 		for s in $SCENARIOS; do
 			not_ok "$s: not run, the guest did not boot"
 		done
@@ -1206,25 +1209,12 @@ run_guest() {
 		SCENARIOS=$_scen_all
 		return
 	fi
-	if ! guest_tap "$_name"; then
-		for s in $SCENARIOS; do
-			not_ok "$s: not run, the guest did not boot again"
-		done
-		guest_exposure "$_name" "$_rg_saves" "$_rg_tf"
-		TAP_PREFIX=
-		SCENARIOS=$_scen_all
-		return
-	fi
 	# hybrid_at's map: a triple fault's RIP is told from hybrid's code
 	# only where the guest's console says where its modules lie
-	if [ "$CONTROL" = no ]; then
-		if grep -q 'rig: hybrid modules:.* hybrid [0-9a-f]\{16\}-[0-9a-f]\{16\}' \
-			"$XEN_CONSOLES/guest-$_name.log"; then
-			ok "the guest's console says where hybrid's modules lie"
-		else
-			not_ok "the guest's console says where hybrid's modules lie"
-		fi
-	fi
+	[ "$CONTROL" = yes ] ||
+		check "the guest's console says where hybrid's modules lie" \
+			grep -q 'rig: hybrid modules:.* hybrid [0-9a-f]\{16\}-[0-9a-f]\{16\}' \
+			"$XEN_CONSOLES/guest-$_name.log"
 	want sysfs && scenario "$_name" scen_sysfs "$3" "$4"
 	[ "${TEST_EMU_OOPS:-}" = "$_name" ] && fake_emu_oops "$_name"
 	want net && scenario "$_name" scen_net
